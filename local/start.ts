@@ -1,0 +1,104 @@
+import { mkdirSync } from 'node:fs';
+import { relative } from 'node:path';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfigStore } from '../functions/store/config-store.js';
+import { ensureDevApiKey, DEV_ACCOUNT_ID } from './dev-api-key.js';
+import { checkJava, JavaMissingError, startDynamoDBLocal, type RunningDynamoDBLocal } from './dynamodb-local.js';
+import { startGateway, type Gateway } from './gateway.js';
+import {
+  handlerEnvironment,
+  localDynamoDBClient,
+  localPaths,
+  removeRuntimeFile,
+  runningLocalTally,
+  writeRuntimeFile,
+} from './local-env.js';
+import { projectRoot } from './paths.js';
+import { ensureTables, localTableNames } from './tables.js';
+
+/**
+ * `npm start`: Tally on one machine. DynamoDB Local (persistent unless --in-memory), the tables
+ * from the stack's own definitions, and the HTTP API behind a local stand-in for API Gateway.
+ */
+const log = (message: string) => console.log(message);
+
+function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv) {
+  const unknown = argv.filter((arg) => arg !== '--in-memory');
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown option ${unknown.join(' ')} (supported: --in-memory)`);
+  }
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`PORT must be a port number, got "${env.PORT}"`);
+  return {
+    port,
+    inMemory: argv.includes('--in-memory') || ['1', 'true'].includes(env.TALLY_IN_MEMORY ?? ''),
+    chosenApiKey: env.TALLY_API_KEY || undefined,
+  };
+}
+
+class UsageError extends Error {}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  checkJava();
+  const paths = localPaths();
+  mkdirSync(paths.home, { recursive: true });
+  const alreadyRunning = runningLocalTally(paths.runtimeFile);
+  if (alreadyRunning && !options.inMemory) {
+    throw new UsageError(`Tally is already running (pid ${alreadyRunning.pid}) on this data folder; stop it first`);
+  }
+
+  let database: RunningDynamoDBLocal | undefined;
+  let gateway: Gateway | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${signal} received, stopping...`);
+    await gateway?.close();
+    await database?.stop();
+    if (!options.inMemory) removeRuntimeFile(paths.runtimeFile);
+    log('Tally stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  database = await startDynamoDBLocal({
+    cacheDir: paths.cache,
+    ...(options.inMemory ? {} : { dataDir: paths.data }),
+    progress: log,
+  });
+  const tables = localTableNames();
+  const client = localDynamoDBClient(database.endpoint);
+  await ensureTables(client, tables);
+  Object.assign(process.env, handlerEnvironment(database.endpoint, tables));
+
+  const store = new ConfigStore(DynamoDBDocumentClient.from(client), tables.Config);
+  const devKey = await ensureDevApiKey(store, {
+    chosenKey: options.chosenApiKey,
+    ...(options.inMemory ? {} : { savedKeyFile: paths.devApiKey }),
+    nowMillis: Date.now(),
+  });
+
+  gateway = await startGateway(options.port, (error) => console.error('request failed:', error));
+  if (!options.inMemory) {
+    writeRuntimeFile(paths.runtimeFile, { pid: process.pid, dynamodbEndpoint: database.endpoint, tables });
+  }
+
+  const where = options.inMemory ? 'in memory (gone when Tally stops)' : `in ${relative(projectRoot, paths.data) || paths.data}`;
+  log(`DynamoDB Local ${database.endpoint}, data ${where}`);
+  log(`Development API key for account "${DEV_ACCOUNT_ID}" (${devKey.source}): ${devKey.apiKey}`);
+  log(`Tally listening on ${gateway.url} (Ctrl-C stops)`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof JavaMissingError || error instanceof UsageError) {
+    console.error(`tally: ${error.message}`);
+  } else {
+    console.error('tally: failed to start:', error);
+  }
+  process.exit(1);
+});
