@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { inject } from 'vitest';
+import { generateApiKey, generateKeyId, hashApiKey, keyHint } from '../../functions/domain/api-keys.js';
+import { ConfigStore } from '../../functions/store/config-store.js';
+import { startGateway, type Gateway } from '../../local/gateway.js';
+import { localDynamoDBClient } from '../../local/local-env.js';
+import { localTableNames } from '../../local/tables.js';
+
+export const testTables = localTableNames('test');
+
+export function testDocumentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(localDynamoDBClient(inject('dynamodbEndpoint')), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+}
+
+export function testConfigStore(): ConfigStore {
+  return new ConfigStore(testDocumentClient(), testTables.Config);
+}
+
+/** A fresh account id, so tests sharing the database never see each other's data. */
+export function uniqueAccountId(label = 'acct'): string {
+  return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function createApiKey(accountId: string, store = testConfigStore()): Promise<{ apiKey: string; keyId: string }> {
+  const apiKey = generateApiKey();
+  const keyId = generateKeyId();
+  await store.createApiKey({ keyId, accountId, keyHash: hashApiKey(apiKey), hint: keyHint(apiKey), createdAtMillis: Date.now() });
+  return { apiKey, keyId };
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+  readonly text: string;
+}
+
+export interface ApiClient {
+  request(method: string, path: string, options?: { body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string> }): Promise<ApiResponse>;
+  get(path: string): Promise<ApiResponse>;
+  post(path: string, body: unknown): Promise<ApiResponse>;
+  put(path: string, body: unknown): Promise<ApiResponse>;
+  delete(path: string): Promise<ApiResponse>;
+}
+
+export function apiClient(baseUrl: string, apiKey?: string): ApiClient {
+  const request: ApiClient['request'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...(apiKey ? { 'X-API-KEY': apiKey } : {}), ...options.headers };
+    let body: string | Buffer | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // Leave non-JSON bodies as text so tests can assert on them.
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  };
+  return {
+    request,
+    get: (path) => request('GET', path),
+    post: (path, body) => request('POST', path, { body }),
+    put: (path, body) => request('PUT', path, { body }),
+    delete: (path) => request('DELETE', path),
+  };
+}
+
+export async function startTestGateway(): Promise<Gateway> {
+  return startGateway(0);
+}
