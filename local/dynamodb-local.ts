@@ -162,7 +162,8 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions): Promise
   const child = spawn(
     'java',
     [`-Djava.library.path=${join(files.directory, 'DynamoDBLocal_lib')}`, '-cp', classpath, mainClass, ...serverArgs],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
+    // DynamoDB Local writes a metadata file into its working directory: keep it in the cache.
+    { stdio: ['pipe', 'pipe', 'pipe'], cwd: options.cacheDir },
   );
   let output = '';
   const collect = (chunk: Buffer) => {
