@@ -1,0 +1,284 @@
+import { createHash } from 'node:crypto';
+import type { AccountMeters } from '../store/account-config-cache.js';
+import {
+  encodeDimensions,
+  eventKey,
+  periodStartOf,
+  rollupPartitionKey,
+  rollupSortKey,
+  shardOf,
+  type Granularity,
+} from '../store/data-keys.js';
+import { QUEUE_MESSAGE_VERSION, type QueuedEvent, type QueueMessageBody } from './events.js';
+import { rulesKeep } from './filtering-rules.js';
+import { declaredDimensions } from './rollups.js';
+import { isJsonObject } from './validation.js';
+
+/**
+ * What the consumer decides about each event before touching storage: its status, its dedup key,
+ * the rollup items it adds to, and how events are packed into transactions. Pure.
+ */
+export type EventStatus = 'counted' | 'filtered' | 'unknown-meter';
+
+export interface RollupTarget {
+  readonly granularity: Granularity;
+  readonly pk: string;
+  readonly sk: string;
+  readonly accountId: string;
+  readonly meterApiName: string;
+  readonly customerId: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly periodStartMillis: number;
+}
+
+export interface PlannedEvent {
+  readonly accountId: string;
+  readonly event: QueuedEvent;
+  readonly status: EventStatus;
+  readonly payloadHash: string;
+  readonly receivedAtMillis: number;
+  /** The SQS message it came in, reported back when the event cannot be stored. */
+  readonly messageId: string;
+  readonly key: { readonly pk: string; readonly sk: string };
+  /** Empty unless counted. */
+  readonly rollups: readonly RollupTarget[];
+}
+
+export interface RollupDelta extends RollupTarget {
+  readonly sum: number;
+  readonly count: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface TransactionPlan {
+  readonly events: readonly PlannedEvent[];
+  readonly rollups: readonly RollupDelta[];
+}
+
+export class CorruptMessageError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CorruptMessageError';
+  }
+}
+
+/** DynamoDB's TransactWriteItems limit. */
+export const MAX_TRANSACTION_ACTIONS = 100;
+
+/** Parses one SQS message body; anything that is not a known message format is corrupt. */
+export function decodeMessageBody(body: string): QueueMessageBody {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (error) {
+    throw new CorruptMessageError('message body is not JSON', { cause: error });
+  }
+  if (!isJsonObject(parsed) || parsed.v !== QUEUE_MESSAGE_VERSION) {
+    throw new CorruptMessageError(`message is not a version ${QUEUE_MESSAGE_VERSION} event batch`);
+  }
+  if (typeof parsed.accountId !== 'string' || parsed.accountId === '' || !Array.isArray(parsed.events)) {
+    throw new CorruptMessageError('message lacks accountId or events');
+  }
+  if (typeof parsed.receivedAtMillis !== 'number' || !parsed.events.every(isQueuedEvent)) {
+    throw new CorruptMessageError('message holds malformed events');
+  }
+  return parsed as unknown as QueueMessageBody;
+}
+
+function isQueuedEvent(value: unknown): value is QueuedEvent {
+  if (!isJsonObject(value)) return false;
+  return (
+    typeof value.eventId === 'string' &&
+    value.eventId !== '' &&
+    (value.idSource === 'client' || value.idSource === 'stamped') &&
+    typeof value.meterApiName === 'string' &&
+    typeof value.customerId === 'string' &&
+    typeof value.meterValue === 'number' &&
+    Number.isFinite(value.meterValue) &&
+    Number.isInteger(value.meterTimeInMillis) &&
+    isJsonObject(value.dimensions) &&
+    Object.values(value.dimensions).every((dimension) => typeof dimension === 'string')
+  );
+}
+
+/** Identifies the content of an event, to tell a true duplicate from a reused id with other data. */
+export function payloadHash(event: QueuedEvent): string {
+  const dimensions = Object.keys(event.dimensions)
+    .sort()
+    .map((name) => [name, event.dimensions[name]]);
+  const canonical = JSON.stringify([event.customerId, event.meterValue, event.meterTimeInMillis, dimensions]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}
+
+const GRANULARITIES: readonly Granularity[] = ['HOUR', 'DAY'];
+
+export function rollupTargets(
+  accountId: string,
+  event: Pick<QueuedEvent, 'meterApiName' | 'customerId' | 'meterTimeInMillis' | 'dimensions'>,
+  declaredDimensionOrder: readonly string[],
+): RollupTarget[] {
+  const dimensions = declaredDimensions({ dimensions: declaredDimensionOrder }, event.dimensions);
+  const encoded = encodeDimensions(declaredDimensionOrder, dimensions);
+  const shard = shardOf(event.customerId);
+  return GRANULARITIES.map((granularity) => {
+    const periodStartMillis = periodStartOf(granularity, event.meterTimeInMillis);
+    return {
+      granularity,
+      pk: rollupPartitionKey(granularity, accountId, event.meterApiName, periodStartMillis, shard),
+      sk: rollupSortKey(granularity, event.customerId, periodStartMillis, encoded),
+      accountId,
+      meterApiName: event.meterApiName,
+      customerId: event.customerId,
+      dimensions,
+      periodStartMillis,
+    };
+  });
+}
+
+/** Status and rollup targets of each event of one message, under the account's current meters and rules. */
+export function planMessage(message: QueueMessageBody, messageId: string, account: AccountMeters): PlannedEvent[] {
+  return message.events.map((event) => {
+    const meter = account.meters.get(event.meterApiName);
+    const status: EventStatus = !meter
+      ? 'unknown-meter'
+      : rulesKeep(account.rulesByMeter.get(event.meterApiName) ?? [], event.dimensions)
+        ? 'counted'
+        : 'filtered';
+    return {
+      accountId: message.accountId,
+      event,
+      status,
+      payloadHash: payloadHash(event),
+      receivedAtMillis: message.receivedAtMillis,
+      messageId,
+      key: eventKey(message.accountId, event.meterApiName, event.eventId),
+      rollups: status === 'counted' ? rollupTargets(message.accountId, event, meter!.dimensions) : [],
+    };
+  });
+}
+
+const keyString = (key: { pk: string; sk: string }) => `${key.pk}\u0000${key.sk}`;
+
+/** The first occurrence of each event key wins; later ones in the same batch are dropped. */
+export function dedupInBatch(events: readonly PlannedEvent[]): {
+  unique: PlannedEvent[];
+  duplicates: PlannedEvent[];
+} {
+  const seen = new Set<string>();
+  const unique: PlannedEvent[] = [];
+  const duplicates: PlannedEvent[] = [];
+  for (const event of events) {
+    const key = keyString(event.key);
+    if (seen.has(key)) duplicates.push(event);
+    else {
+      seen.add(key);
+      unique.push(event);
+    }
+  }
+  return { unique, duplicates };
+}
+
+/** Sum, count, min and max per rollup item over the given events. */
+export function rollupDeltas(
+  events: readonly Pick<PlannedEvent, 'event' | 'rollups'>[],
+): RollupDelta[] {
+  const deltas = new Map<string, { target: RollupTarget; sum: number; count: number; min: number; max: number }>();
+  for (const { event, rollups } of events) {
+    for (const target of rollups) {
+      const key = keyString(target);
+      const delta = deltas.get(key);
+      if (delta) {
+        delta.sum += event.meterValue;
+        delta.count += 1;
+        delta.min = Math.min(delta.min, event.meterValue);
+        delta.max = Math.max(delta.max, event.meterValue);
+      } else {
+        deltas.set(key, { target, sum: event.meterValue, count: 1, min: event.meterValue, max: event.meterValue });
+      }
+    }
+  }
+  return [...deltas.values()].map(({ target, ...totals }) => ({ ...target, ...totals }));
+}
+
+/**
+ * Packs events into transactions of at most `maxActions` actions: one Put per event plus one
+ * update per distinct rollup item its events touch. Events are ordered by their rollup items first,
+ * so events that share items travel together and each item is written as few times as possible.
+ */
+export function packTransactions(
+  events: readonly PlannedEvent[],
+  maxActions = MAX_TRANSACTION_ACTIONS,
+): TransactionPlan[] {
+  const ordered = [...events].sort((a, b) => compareStrings(rollupOrderKey(a), rollupOrderKey(b)));
+  const plans: TransactionPlan[] = [];
+  let current: PlannedEvent[] = [];
+  let currentItems = new Set<string>();
+  const flush = () => {
+    if (current.length > 0) plans.push({ events: current, rollups: rollupDeltas(current) });
+    current = [];
+    currentItems = new Set();
+  };
+  for (const event of ordered) {
+    const newItems = event.rollups.map(keyString).filter((key) => !currentItems.has(key));
+    if (current.length + currentItems.size + 1 + newItems.length > maxActions) flush();
+    current.push(event);
+    for (const target of event.rollups) currentItems.add(keyString(target));
+  }
+  flush();
+  return plans;
+}
+
+/** Uncounted events (no rollups) sort last, where they fill whatever room the counted ones left. */
+function rollupOrderKey(event: PlannedEvent): string {
+  const hourly = event.rollups[0];
+  return hourly ? `0${hourly.pk}\u0000${hourly.sk}` : '1';
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The fields of a stored event item that decide what it contributed to the rollups. */
+export interface StoredEventFields {
+  readonly status?: unknown;
+  readonly meterApiName?: unknown;
+  readonly customerId?: unknown;
+  readonly meterValue?: unknown;
+  readonly meterTimeInMillis?: unknown;
+  readonly dimensions?: unknown;
+  readonly payloadHash?: unknown;
+  readonly conflictingPayloadHash?: unknown;
+}
+
+/**
+ * What a stored, counted event contributed: rebuilt from the stored item, not from the redelivered
+ * copy, because a reused id with another payload must not shift MIN/MAX to values never counted.
+ */
+export function storedContribution(
+  accountId: string,
+  stored: StoredEventFields,
+  account: AccountMeters,
+): Pick<PlannedEvent, 'event' | 'rollups'> | undefined {
+  if (stored.status !== 'counted' || typeof stored.meterApiName !== 'string') return undefined;
+  const meter = account.meters.get(stored.meterApiName);
+  if (!meter || typeof stored.customerId !== 'string' || typeof stored.meterValue !== 'number') return undefined;
+  if (typeof stored.meterTimeInMillis !== 'number' || !isJsonObject(stored.dimensions)) return undefined;
+  const event = {
+    meterApiName: stored.meterApiName,
+    customerId: stored.customerId,
+    meterValue: stored.meterValue,
+    meterTimeInMillis: stored.meterTimeInMillis,
+    dimensions: stored.dimensions as Record<string, string>,
+  };
+  return { event: event as QueuedEvent, rollups: rollupTargets(accountId, event, meter.dimensions) };
+}
+
+/** A duplicate whose payload differs from the stored one and has not been flagged yet. */
+export function isUnflaggedConflict(planned: Pick<PlannedEvent, 'payloadHash'>, stored: StoredEventFields): boolean {
+  return (
+    typeof stored.payloadHash === 'string' &&
+    stored.payloadHash !== planned.payloadHash &&
+    stored.conflictingPayloadHash !== planned.payloadHash
+  );
+}

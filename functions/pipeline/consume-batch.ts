@@ -1,0 +1,89 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import {
+  decodeMessageBody,
+  dedupInBatch,
+  isUnflaggedConflict,
+  planMessage,
+  storedContribution,
+  type PlannedEvent,
+} from '../domain/consumption.js';
+import type { AccountConfigCache, AccountMeters } from '../store/account-config-cache.js';
+import type { EventWriter } from '../store/event-writer.js';
+
+export interface ConsumeDependencies {
+  readonly accounts: Pick<AccountConfigCache, 'get'>;
+  readonly writer: Pick<EventWriter, 'write' | 'applyExtremes' | 'flagConflicts'>;
+  readonly log: Pick<Logger, 'warn' | 'error'>;
+}
+
+export class WholeBatchFailedError extends Error {
+  constructor(count: number, options?: { cause?: unknown }) {
+    super(`none of the ${count} messages of the batch could be processed`, options);
+    this.name = 'WholeBatchFailedError';
+  }
+}
+
+/**
+ * One SQS batch, exactly once: decode, plan under each account's meters and rules, drop in-batch
+ * duplicates, commit, then MIN/MAX and conflict flags. A message is reported in batchItemFailures
+ * when any of its events could not be fully applied; its redelivery is safe because committed
+ * events come back as duplicates. Throws only when the whole batch failed.
+ */
+export async function consumeBatch(records: readonly SQSRecord[], deps: ConsumeDependencies): Promise<SQSBatchResponse> {
+  const failed = new Set<string>();
+  const planned: PlannedEvent[] = [];
+  const accounts = new Map<string, AccountMeters>();
+
+  for (const record of records) {
+    try {
+      const message = decodeMessageBody(record.body);
+      let account = accounts.get(message.accountId);
+      if (!account) {
+        account = await deps.accounts.get(message.accountId);
+        accounts.set(message.accountId, account);
+      }
+      planned.push(...planMessage(message, record.messageId, account));
+    } catch (error) {
+      failed.add(record.messageId);
+      deps.log.error('message could not be decoded or planned', {
+        messageId: record.messageId,
+        receiveCount: record.attributes?.ApproximateReceiveCount,
+        error: error as Error,
+      });
+    }
+  }
+
+  const { unique } = dedupInBatch(planned);
+  try {
+    const outcome = await deps.writer.write(unique);
+    for (const event of outcome.failed) failed.add(event.messageId);
+
+    const contributors: Pick<PlannedEvent, 'event' | 'rollups' | 'messageId'>[] = [
+      ...outcome.committed.filter((event) => event.status === 'counted'),
+      ...outcome.duplicates.flatMap(({ planned: event, stored }) => {
+        const contribution = storedContribution(event.accountId, stored, accounts.get(event.accountId)!);
+        return contribution ? [{ ...contribution, messageId: event.messageId }] : [];
+      }),
+    ];
+    for (const event of await deps.writer.applyExtremes(contributors)) failed.add(event.messageId);
+
+    const conflicts = outcome.duplicates.filter(({ planned: event, stored }) => isUnflaggedConflict(event, stored));
+    for (const { planned: event } of conflicts) {
+      deps.log.warn('duplicate event id with a different payload: counted once, flagged', {
+        accountId: event.accountId,
+        meterApiName: event.event.meterApiName,
+        eventId: event.event.eventId,
+      });
+    }
+    await deps.writer.flagConflicts(conflicts);
+  } catch (error) {
+    // An unexpected storage error: every message that had events in play must come back.
+    for (const event of unique) failed.add(event.messageId);
+    deps.log.error('batch write failed', { error: error as Error });
+    if (failed.size === records.length) throw new WholeBatchFailedError(records.length, { cause: error });
+  }
+
+  if (records.length > 0 && failed.size === records.length) throw new WholeBatchFailedError(records.length);
+  return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+}

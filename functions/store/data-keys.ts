@@ -1,0 +1,97 @@
+import { HOUR_MILLIS } from '../domain/rollups.js';
+
+/**
+ * Key layout of the Events and Rollups tables.
+ *
+ * Events: one item per (account, meter, eventId). The key depends on nothing but the event id, so a
+ * redelivered or retried event always lands on the same key whatever else it carries; that is what
+ * makes `attribute_not_exists(pk)` a dedup check.
+ *   pk = EV#<account>#<meter>#<eventId>   sk = EVENT
+ *
+ * Rollups: hourly and daily items per (account, meter, customer, declared dimension values).
+ *   hourly  pk = RH#<account>#<meter>#<yyyy-mm-dd>#<shard>   sk = <customer>#<hh>#<dims>
+ *   daily   pk = RD#<account>#<meter>#<yyyy-mm>#<shard>      sk = <customer>#<dd>#<dims>
+ * - The period in the partition key bounds what a time-range query reads (a day of hours, a month of
+ *   days); the shard (a hash of the customer) spreads one busy meter over several partitions.
+ * - The customer leads the sort key, so a one-customer query reads only that customer's items
+ *   (`begins_with`, or BETWEEN over its periods), in one partition per period.
+ * - Customer and dimension values are percent-encoded, so a `#` inside them cannot shift the fields.
+ */
+export const ROLLUP_SHARDS = 4;
+export const EVENT_SK = 'EVENT';
+
+export type Granularity = 'HOUR' | 'DAY';
+
+export function eventKey(accountId: string, meterApiName: string, eventId: string): { pk: string; sk: string } {
+  return { pk: `EV#${accountId}#${meterApiName}#${eventId}`, sk: EVENT_SK };
+}
+
+/** FNV-1a: cheap, stable across runtimes, and good enough to spread customers over a few shards. */
+export function shardOf(customerId: string, shards = ROLLUP_SHARDS): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < customerId.length; index++) {
+    hash ^= customerId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % shards;
+}
+
+const pad2 = (value: number) => String(value).padStart(2, '0');
+
+function utcParts(timeMillis: number) {
+  const date = new Date(timeMillis);
+  return {
+    month: `${date.getUTCFullYear()}-${pad2(date.getUTCMonth() + 1)}`,
+    day: `${date.getUTCFullYear()}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}`,
+    hourOfDay: pad2(date.getUTCHours()),
+    dayOfMonth: pad2(date.getUTCDate()),
+  };
+}
+
+export function encodeKeyPart(value: string): string {
+  return encodeURIComponent(value);
+}
+
+/** Declared dimension values in the meter's declared order; absent ones are left out. */
+export function encodeDimensions(dimensionOrder: readonly string[], dimensions: Readonly<Record<string, string>>): string {
+  return dimensionOrder
+    .filter((name) => Object.hasOwn(dimensions, name))
+    .map((name) => `${encodeKeyPart(name)}=${encodeKeyPart(dimensions[name]!)}`)
+    .join('&');
+}
+
+export const DAY_MILLIS = 24 * HOUR_MILLIS;
+
+export function periodStartOf(granularity: Granularity, timeMillis: number): number {
+  const size = granularity === 'HOUR' ? HOUR_MILLIS : DAY_MILLIS;
+  return Math.floor(timeMillis / size) * size;
+}
+
+export function rollupPartitionKey(
+  granularity: Granularity,
+  accountId: string,
+  meterApiName: string,
+  periodStartMillis: number,
+  shard: number,
+): string {
+  const parts = utcParts(periodStartMillis);
+  return granularity === 'HOUR'
+    ? `RH#${accountId}#${meterApiName}#${parts.day}#${shard}`
+    : `RD#${accountId}#${meterApiName}#${parts.month}#${shard}`;
+}
+
+export function rollupSortKey(
+  granularity: Granularity,
+  customerId: string,
+  periodStartMillis: number,
+  encodedDimensions: string,
+): string {
+  const parts = utcParts(periodStartMillis);
+  const period = granularity === 'HOUR' ? parts.hourOfDay : parts.dayOfMonth;
+  return `${encodeKeyPart(customerId)}#${period}#${encodedDimensions}`;
+}
+
+/** The sort-key prefix of all of one customer's items in a rollup partition. */
+export function customerSortPrefix(customerId: string): string {
+  return `${encodeKeyPart(customerId)}#`;
+}

@@ -1,0 +1,145 @@
+import type { BatchGetCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { PlannedEvent, RollupDelta } from '../domain/consumption.js';
+
+/**
+ * Pure builders of the consumer's writes. The state machine of an event item:
+ *   absent --(transaction: Put if absent + rollup ADDs)--> stored with its status
+ *   stored --(same key again)--> unchanged; the rollups are not touched (the Put's condition fails
+ *     and cancels the whole transaction, which is then re-sent without that event)
+ *   stored --(same key, other payload)--> flagged duplicateConflict, still counted once
+ * Invariant: an event's contribution is in the rollups if and only if its item exists with status
+ * `counted`, because both are written by one transaction.
+ */
+export interface DataTables {
+  readonly events: string;
+  readonly rollups: string;
+}
+
+const EVENT_ABSENT = 'attribute_not_exists(pk)';
+const ITEM_PRESENT = 'attribute_exists(pk)';
+const MIN_WOULD_DROP = 'attribute_not_exists(#min) OR #min > :value';
+const MAX_WOULD_RISE = 'attribute_not_exists(#max) OR #max < :value';
+
+const SECONDS_PER_DAY = 86_400;
+
+export function eventItem(planned: PlannedEvent, nowMillis: number, retentionDays: number): Record<string, unknown> {
+  const { event } = planned;
+  return {
+    ...planned.key,
+    accountId: planned.accountId,
+    meterApiName: event.meterApiName,
+    eventId: event.eventId,
+    idSource: event.idSource,
+    customerId: event.customerId,
+    meterValue: event.meterValue,
+    meterTimeInMillis: event.meterTimeInMillis,
+    dimensions: event.dimensions,
+    status: planned.status,
+    payloadHash: planned.payloadHash,
+    receivedAtMillis: planned.receivedAtMillis,
+    processedAtMillis: nowMillis,
+    // Raw retention is also the dedup window, counted from arrival so a late event gets all of it.
+    expiresAt: Math.floor(planned.receivedAtMillis / 1000) + retentionDays * SECONDS_PER_DAY,
+  };
+}
+
+/** Index of the first rollup update in a transaction: event Puts come first, one per event. */
+export function buildEventTransaction(
+  tables: DataTables,
+  events: readonly PlannedEvent[],
+  rollups: readonly RollupDelta[],
+  nowMillis: number,
+  retentionDays: number,
+): TransactWriteCommandInput {
+  return {
+    TransactItems: [
+      ...events.map((planned) => ({
+        Put: {
+          TableName: tables.events,
+          Item: eventItem(planned, nowMillis, retentionDays),
+          ConditionExpression: EVENT_ABSENT,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+        },
+      })),
+      ...rollups.map((delta) => ({ Update: buildRollupAdd(tables.rollups, delta) })),
+    ],
+  };
+}
+
+type RollupAdd = UpdateCommandInput & { UpdateExpression: string };
+
+/** ADD is commutative and needs no condition, so concurrent batches never cancel each other here. */
+export function buildRollupAdd(table: string, delta: RollupDelta): RollupAdd {
+  return {
+    TableName: table,
+    Key: { pk: delta.pk, sk: delta.sk },
+    UpdateExpression:
+      'ADD #sum :sum, #count :count SET accountId = :accountId, meterApiName = :meterApiName, customerId = :customerId, dimensions = :dimensions, periodStartMillis = :periodStartMillis, granularity = :granularity',
+    ExpressionAttributeNames: { '#sum': 'sum', '#count': 'count' },
+    ExpressionAttributeValues: {
+      ':sum': delta.sum,
+      ':count': delta.count,
+      ':accountId': delta.accountId,
+      ':meterApiName': delta.meterApiName,
+      ':customerId': delta.customerId,
+      ':dimensions': delta.dimensions,
+      ':periodStartMillis': delta.periodStartMillis,
+      ':granularity': delta.granularity,
+    },
+  };
+}
+
+export function buildReadExtremes(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
+  return {
+    RequestItems: {
+      [table]: {
+        Keys: keys.map(({ pk, sk }) => ({ pk, sk })),
+        ProjectionExpression: 'pk, sk, #min, #max',
+        ExpressionAttributeNames: { '#min': 'min', '#max': 'max' },
+      },
+    },
+  };
+}
+
+/**
+ * MIN and MAX only ever move one way, so these updates are idempotent and may be repeated after a
+ * crash. They stay out of the transaction because their failing condition (nothing to change) would
+ * cancel it. The item must exist: the transaction that counted the events created it.
+ */
+export function buildLowerMin(table: string, key: { pk: string; sk: string }, value: number): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: key,
+    UpdateExpression: 'SET #min = :value',
+    ConditionExpression: `${ITEM_PRESENT} AND (${MIN_WOULD_DROP})`,
+    ExpressionAttributeNames: { '#min': 'min' },
+    ExpressionAttributeValues: { ':value': value },
+  };
+}
+
+export function buildRaiseMax(table: string, key: { pk: string; sk: string }, value: number): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: key,
+    UpdateExpression: 'SET #max = :value',
+    ConditionExpression: `${ITEM_PRESENT} AND (${MAX_WOULD_RISE})`,
+    ExpressionAttributeNames: { '#max': 'max' },
+    ExpressionAttributeValues: { ':value': value },
+  };
+}
+
+/** The stored event stays counted once; the flag tells its owner the id was reused with other data. */
+export function buildFlagConflict(
+  table: string,
+  key: { pk: string; sk: string },
+  conflictingPayloadHash: string,
+  nowMillis: number,
+): UpdateCommandInput {
+  return {
+    TableName: table,
+    Key: key,
+    UpdateExpression: 'SET duplicateConflict = :true, conflictingPayloadHash = :hash, conflictSeenAtMillis = :now',
+    ConditionExpression: ITEM_PRESENT,
+    ExpressionAttributeValues: { ':true': true, ':hash': conflictingPayloadHash, ':now': nowMillis },
+  };
+}

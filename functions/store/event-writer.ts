@@ -1,0 +1,183 @@
+import { BatchGetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { packTransactions, rollupDeltas, type PlannedEvent, type RollupDelta } from '../domain/consumption.js';
+import {
+  buildEventTransaction,
+  buildFlagConflict,
+  buildLowerMin,
+  buildRaiseMax,
+  buildReadExtremes,
+  type DataTables,
+} from './event-commands.js';
+import { cancellationReasons, isConditionFailure } from './dynamo.js';
+import {
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  forEachLimited,
+  isRetryableError,
+  RETRYABLE_CANCELLATION_CODES,
+  sleep,
+  type Backoff,
+} from './retry.js';
+
+/** An event whose key was already stored, with the stored item as DynamoDB returned it. */
+export interface StoredDuplicate {
+  readonly planned: PlannedEvent;
+  readonly stored: Record<string, unknown>;
+}
+
+export interface WriteOutcome {
+  /** Written by this call (counted, filtered or unknown-meter). */
+  readonly committed: PlannedEvent[];
+  readonly duplicates: StoredDuplicate[];
+  /** Could not be written within the retry budget: their messages must come back. */
+  readonly failed: PlannedEvent[];
+}
+
+export interface EventWriterOptions {
+  readonly retentionDays: number;
+  readonly backoff?: Backoff;
+  /** Transactions in flight at once within one batch. */
+  readonly concurrency?: number;
+  readonly now?: () => number;
+  readonly sleep?: (millis: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * Writes planned events exactly once: each transaction marks its events and adds them to the
+ * rollups atomically; events already marked are dropped from the transaction and it is re-sent.
+ */
+export class EventWriter {
+  private readonly backoff: Backoff;
+  private readonly concurrency: number;
+  private readonly now: () => number;
+  private readonly sleep: (millis: number) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly tables: DataTables,
+    private readonly options: EventWriterOptions,
+  ) {
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.concurrency = options.concurrency ?? 4;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  async write(events: readonly PlannedEvent[]): Promise<WriteOutcome> {
+    const outcome: WriteOutcome = { committed: [], duplicates: [], failed: [] };
+    await forEachLimited(packTransactions(events), this.concurrency, async (plan) => {
+      await this.commit(plan.events, outcome);
+    });
+    return outcome;
+  }
+
+  private async commit(events: readonly PlannedEvent[], outcome: WriteOutcome): Promise<void> {
+    let pending = [...events];
+    let attempt = 0;
+    while (pending.length > 0) {
+      const rollups = rollupDeltas(pending);
+      const input = buildEventTransaction(this.tables, pending, rollups, this.now(), this.options.retentionDays);
+      try {
+        await this.ddb.send(new TransactWriteCommand(input));
+        outcome.committed.push(...pending);
+        return;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (reasons) {
+          // Puts come first, one per pending event, so reason i < pending.length is event i.
+          const stored = pending.flatMap((planned, index) =>
+            reasons[index]?.Code === 'ConditionalCheckFailed' ? [{ planned, reason: reasons[index]! }] : [],
+          );
+          if (stored.length > 0) {
+            // Each round removes at least one event, so this loop ends without spending retry budget.
+            for (const { planned, reason } of stored) {
+              outcome.duplicates.push({ planned, stored: reason.Item ? unmarshall(reason.Item) : {} });
+            }
+            const storedSet = new Set(stored.map(({ planned }) => planned));
+            pending = pending.filter((planned) => !storedSet.has(planned));
+            continue;
+          }
+          if (!reasons.some((reason) => RETRYABLE_CANCELLATION_CODES.has(reason.Code ?? ''))) throw error;
+        } else if (!isRetryableError(error)) {
+          throw error;
+        }
+        attempt += 1;
+        if (attempt >= this.backoff.maxAttempts) {
+          outcome.failed.push(...pending);
+          return;
+        }
+        await this.sleep(backoffDelay(this.backoff, attempt, this.random));
+      }
+    }
+  }
+
+  /**
+   * Applies MIN/MAX of counted events to their rollups. Callers pass both the events they just
+   * committed and the stored duplicates, whose earlier delivery may have crashed between its commit
+   * and this step. Returns the events whose rollups could not be updated.
+   */
+  async applyExtremes<T extends Pick<PlannedEvent, 'event' | 'rollups'>>(contributors: readonly T[]): Promise<Set<T>> {
+    const deltas = rollupDeltas(contributors);
+    const failedItems = new Set<string>();
+    for (let start = 0; start < deltas.length; start += BATCH_GET_LIMIT) {
+      const chunk = deltas.slice(start, start + BATCH_GET_LIMIT);
+      const current = await this.readExtremes(chunk);
+      await forEachLimited(chunk, this.concurrency * 4, async (delta) => {
+        const stored = current.get(itemKey(delta));
+        const key = { pk: delta.pk, sk: delta.sk };
+        const updates = [];
+        if (stored?.min === undefined || delta.min < stored.min) updates.push(buildLowerMin(this.tables.rollups, key, delta.min));
+        if (stored?.max === undefined || delta.max > stored.max) updates.push(buildRaiseMax(this.tables.rollups, key, delta.max));
+        for (const update of updates) {
+          if (!(await this.sendIdempotentUpdate(update))) failedItems.add(itemKey(delta));
+        }
+      });
+    }
+    return new Set(contributors.filter((event) => event.rollups.some((target) => failedItems.has(itemKey(target)))));
+  }
+
+  private async readExtremes(deltas: readonly RollupDelta[]): Promise<Map<string, { min?: number; max?: number }>> {
+    const found = new Map<string, { min?: number; max?: number }>();
+    let request = buildReadExtremes(this.tables.rollups, deltas).RequestItems;
+    for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
+      const result = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of result.Responses?.[this.tables.rollups] ?? []) {
+        found.set(itemKey(item as { pk: string; sk: string }), { min: item.min as number, max: item.max as number });
+      }
+      request = result.UnprocessedKeys;
+      // Unread items are simply updated under their condition, which is always safe.
+      if (attempt >= this.backoff.maxAttempts) break;
+      if (request && Object.keys(request).length > 0) await this.sleep(backoffDelay(this.backoff, attempt, this.random));
+    }
+    return found;
+  }
+
+  /** True when the update was applied or had nothing to change; false when it kept failing. */
+  private async sendIdempotentUpdate(update: ReturnType<typeof buildLowerMin>): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ddb.send(new UpdateCommand(update));
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return true;
+        if (!isRetryableError(error) || attempt >= this.backoff.maxAttempts) return false;
+        await this.sleep(backoffDelay(this.backoff, attempt, this.random));
+      }
+    }
+  }
+
+  /** Best effort: the event is counted either way; the flag only informs. */
+  async flagConflicts(conflicts: readonly StoredDuplicate[]): Promise<void> {
+    await forEachLimited(conflicts, this.concurrency, async ({ planned }) => {
+      await this.sendIdempotentUpdate(buildFlagConflict(this.tables.events, planned.key, planned.payloadHash, this.now()));
+    });
+  }
+}
+
+const itemKey = (key: { pk: string; sk: string }) => `${key.pk}\u0000${key.sk}`;
