@@ -20,7 +20,7 @@ export function messageBody(accountId: string, events: readonly QueuedEvent[], r
 }
 
 /** An SQS record as the Lambda event source delivers it. */
-export function sqsRecord(body: string | QueueMessageBody, messageId = randomUUID(), receiveCount = 1): SQSRecord {
+export function sqsRecord(body: string | QueueMessageBody, messageId: string = randomUUID(), receiveCount = 1): SQSRecord {
   return {
     messageId,
     receiptHandle: `handle-${messageId}-${receiveCount}`,
