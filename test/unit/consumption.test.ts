@@ -1,0 +1,192 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CorruptMessageError,
+  decodeMessageBody,
+  dedupInBatch,
+  MAX_TRANSACTION_ACTIONS,
+  packTransactions,
+  payloadHash,
+  planMessage,
+  rollupDeltas,
+  storedContribution,
+  isUnflaggedConflict,
+} from '../../functions/domain/consumption.js';
+import type { MeterDefinition } from '../../functions/domain/meters.js';
+import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
+import { messageBody, queuedEvent } from '../support/events.js';
+
+const meter = (overrides: Partial<MeterDefinition> = {}): MeterDefinition => ({
+  meterApiName: 'api-calls',
+  displayName: 'API calls',
+  label: 'api-calls',
+  type: 'SUM_OF_ALL_USAGE',
+  dimensions: ['region'],
+  meterTimeInMillis: 0,
+  ...overrides,
+});
+
+const account = indexAccountConfiguration({
+  meters: [meter()],
+  rules: [{ ruleId: 'r', meterApiName: 'api-calls', dimensionName: 'region', dimensionValues: ['internal'], action: 'EXCLUDE' }],
+});
+
+describe('decodeMessageBody', () => {
+  it('accepts a version 1 event batch', () => {
+    const body = messageBody('acct', [queuedEvent()]);
+    expect(decodeMessageBody(JSON.stringify(body))).toEqual(body);
+  });
+
+  it.each([
+    ['not json', 'not JSON'],
+    ['{"v":2,"accountId":"a","receivedAtMillis":1,"events":[]}', 'version 1'],
+    ['{"v":1,"receivedAtMillis":1,"events":[]}', 'accountId'],
+    ['{"v":1,"accountId":"a","receivedAtMillis":1,"events":[{"eventId":"x"}]}', 'malformed'],
+    ['[1,2]', 'version 1'],
+  ])('refuses %s as corrupt', (body, reason) => {
+    expect(() => decodeMessageBody(body)).toThrow(CorruptMessageError);
+    expect(() => decodeMessageBody(body)).toThrow(reason);
+  });
+});
+
+describe('planMessage', () => {
+  it('counts events of known meters, filters by rules, and marks unknown meters', () => {
+    const events = [
+      queuedEvent({ dimensions: { region: 'us', tier: 'pro' } }),
+      queuedEvent({ dimensions: { region: 'internal' } }),
+      queuedEvent({ meterApiName: 'gone' }),
+    ];
+    const planned = planMessage(messageBody('acct', events, 123), 'msg-1', account);
+    expect(planned.map((event) => event.status)).toEqual(['counted', 'filtered', 'unknown-meter']);
+    expect(planned[0]!.rollups.map((target) => target.granularity)).toEqual(['HOUR', 'DAY']);
+    expect(planned[0]!.rollups[0]!.dimensions).toEqual({ region: 'us' });
+    expect(planned[1]!.rollups).toEqual([]);
+    expect(planned[2]!.rollups).toEqual([]);
+    expect(planned.every((event) => event.messageId === 'msg-1' && event.receivedAtMillis === 123)).toBe(true);
+    expect(planned[0]!.key).toEqual({ pk: `EV#acct#api-calls#${events[0]!.eventId}`, sk: 'EVENT' });
+  });
+});
+
+describe('payloadHash', () => {
+  it('ignores dimension order and the event id, and sees every counted field', () => {
+    const base = queuedEvent({ dimensions: { a: '1', b: '2' } });
+    expect(payloadHash({ ...base, eventId: 'other', dimensions: { b: '2', a: '1' } })).toBe(payloadHash(base));
+    expect(payloadHash({ ...base, meterValue: 2 })).not.toBe(payloadHash(base));
+    expect(payloadHash({ ...base, customerId: 'x' })).not.toBe(payloadHash(base));
+    expect(payloadHash({ ...base, meterTimeInMillis: base.meterTimeInMillis + 1 })).not.toBe(payloadHash(base));
+    expect(payloadHash({ ...base, dimensions: { a: '1' } })).not.toBe(payloadHash(base));
+  });
+});
+
+describe('dedupInBatch', () => {
+  it('keeps the first occurrence of each key', () => {
+    const event = queuedEvent();
+    const planned = planMessage(messageBody('acct', [event, queuedEvent(), { ...event, meterValue: 9 }]), 'm', account);
+    const { unique, duplicates } = dedupInBatch(planned);
+    expect(unique).toEqual([planned[0], planned[1]]);
+    expect(duplicates).toEqual([planned[2]]);
+  });
+
+  it('treats the same id on another meter or account as a different event', () => {
+    const twoMeters = indexAccountConfiguration({ meters: [meter(), meter({ meterApiName: 'storage' })], rules: [] });
+    const event = queuedEvent();
+    const planned = [
+      ...planMessage(messageBody('a', [event, { ...event, meterApiName: 'storage' }]), 'm', twoMeters),
+      ...planMessage(messageBody('b', [event]), 'm', twoMeters),
+    ];
+    expect(dedupInBatch(planned).unique).toHaveLength(3);
+  });
+});
+
+describe('rollupDeltas', () => {
+  it('sums, counts and takes extremes per rollup item', () => {
+    const planned = planMessage(
+      messageBody('acct', [queuedEvent({ meterValue: 2 }), queuedEvent({ meterValue: -1 }), queuedEvent({ meterValue: 5, customerId: 'other' })]),
+      'm',
+      account,
+    );
+    const deltas = rollupDeltas(planned);
+    const hourly = deltas.filter((delta) => delta.granularity === 'HOUR');
+    expect(hourly.map(({ customerId, sum, count, min, max }) => ({ customerId, sum, count, min, max }))).toEqual([
+      { customerId: 'customer-1', sum: 1, count: 2, min: -1, max: 2 },
+      { customerId: 'other', sum: 5, count: 1, min: 5, max: 5 },
+    ]);
+  });
+});
+
+describe('packTransactions', () => {
+  const arbitraryEvents = fc.array(
+    fc.record({
+      customer: fc.integer({ min: 0, max: 40 }),
+      region: fc.constantFrom('us', 'eu', 'internal', undefined),
+      hour: fc.integer({ min: 0, max: 80 }),
+      meterName: fc.constantFrom('api-calls', 'gone'),
+    }),
+    { maxLength: 600 },
+  );
+
+  it('puts every event in exactly one transaction, within the action limit, with no item twice', () => {
+    fc.assert(
+      fc.property(arbitraryEvents, (specs) => {
+        const events = specs.map((spec) =>
+          queuedEvent({
+            customerId: `c${spec.customer}`,
+            meterApiName: spec.meterName,
+            meterTimeInMillis: Date.UTC(2026, 0, 1) + spec.hour * 3_600_000,
+            dimensions: spec.region ? { region: spec.region } : {},
+          }),
+        );
+        const planned = planMessage(messageBody('acct', events), 'm', account);
+        const plans = packTransactions(planned);
+        expect(plans.flatMap((plan) => plan.events).sort((a, b) => a.event.eventId.localeCompare(b.event.eventId))).toEqual(
+          [...planned].sort((a, b) => a.event.eventId.localeCompare(b.event.eventId)),
+        );
+        for (const plan of plans) {
+          expect(plan.events.length + plan.rollups.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
+          const keys = plan.rollups.map((delta) => `${delta.pk}|${delta.sk}`);
+          expect(new Set(keys).size).toBe(keys.length);
+          expect(plan.rollups).toEqual(rollupDeltas(plan.events));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('writes each rollup item once when its events fit in one transaction', () => {
+    const events = Array.from({ length: 90 }, (_, index) => queuedEvent({ meterValue: index }));
+    const plans = packTransactions(planMessage(messageBody('acct', events), 'm', account));
+    expect(plans).toHaveLength(1);
+    expect(plans[0]!.rollups).toHaveLength(2);
+  });
+});
+
+describe('storedContribution', () => {
+  it('rebuilds what a stored counted event added, from the stored values', () => {
+    const stored = {
+      status: 'counted',
+      meterApiName: 'api-calls',
+      customerId: 'c1',
+      meterValue: 7,
+      meterTimeInMillis: Date.UTC(2026, 0, 1, 5),
+      dimensions: { region: 'eu', extra: 'x' },
+    };
+    const contribution = storedContribution('acct', stored, account)!;
+    expect(contribution.event.meterValue).toBe(7);
+    expect(contribution.rollups[0]).toMatchObject({ customerId: 'c1', dimensions: { region: 'eu' }, periodStartMillis: Date.UTC(2026, 0, 1, 5) });
+  });
+
+  it('contributes nothing for filtered events, unknown meters or incomplete items', () => {
+    expect(storedContribution('acct', { status: 'filtered', meterApiName: 'api-calls' }, account)).toBeUndefined();
+    expect(storedContribution('acct', { status: 'counted', meterApiName: 'gone' }, account)).toBeUndefined();
+    expect(storedContribution('acct', { status: 'counted', meterApiName: 'api-calls', customerId: 'c' }, account)).toBeUndefined();
+  });
+});
+
+describe('isUnflaggedConflict', () => {
+  it('is true only for a different payload not flagged yet', () => {
+    expect(isUnflaggedConflict({ payloadHash: 'a' }, { payloadHash: 'a' })).toBe(false);
+    expect(isUnflaggedConflict({ payloadHash: 'b' }, { payloadHash: 'a' })).toBe(true);
+    expect(isUnflaggedConflict({ payloadHash: 'b' }, { payloadHash: 'a', conflictingPayloadHash: 'b' })).toBe(false);
+    expect(isUnflaggedConflict({ payloadHash: 'b' }, {})).toBe(false);
+  });
+});
