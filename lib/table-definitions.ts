@@ -36,13 +36,22 @@ export const configTable: TableDefinition = {
   globalSecondaryIndexes: [],
 };
 
+/** Raw-event listing by meter and time; see functions/store/data-keys.ts for the key layout. */
+export const EVENTS_BY_METER_TIME_INDEX = 'byMeterTime';
+
 /** One item per accepted event: the deduplication marker and the raw record at once. */
 export const eventsTable: TableDefinition = {
   id: 'Events',
   partitionKey: pk,
   sortKey: sk,
   timeToLiveAttribute: 'expiresAt',
-  globalSecondaryIndexes: [],
+  globalSecondaryIndexes: [
+    {
+      indexName: EVENTS_BY_METER_TIME_INDEX,
+      partitionKey: { name: 'timePk', type: 'S' },
+      sortKey: { name: 'timeSk', type: 'S' },
+    },
+  ],
 };
 
 /** Pre-aggregated usage per meter, hour, customer and declared dimension values. */

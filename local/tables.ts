@@ -1,5 +1,7 @@
 import {
   CreateTableCommand,
+  UpdateTableCommand,
+  type GlobalSecondaryIndexDescription,
   DescribeTableCommand,
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
@@ -46,12 +48,16 @@ export function buildCreateTable(definition: TableDefinition, tableName: string)
   };
 }
 
-/** Creates the tables that do not exist yet; existing ones are left as they are. */
+/**
+ * Creates the tables that do not exist yet, and adds indexes that a newer definition declares to
+ * tables kept from an earlier run, so a persistent local database follows the definitions.
+ */
 export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
   for (const definition of tableDefinitions) {
     const tableName = names[definition.id];
     try {
-      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      const existing = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      await addMissingIndexes(client, definition, tableName, existing.Table?.GlobalSecondaryIndexes ?? []);
       continue;
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -65,5 +71,24 @@ export async function ensureTables(client: DynamoDBClient, names: TableNames): P
         }),
       );
     }
+  }
+}
+
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  definition: TableDefinition,
+  tableName: string,
+  existing: readonly GlobalSecondaryIndexDescription[],
+): Promise<void> {
+  const create = buildCreateTable(definition, tableName);
+  for (const index of create.GlobalSecondaryIndexes ?? []) {
+    if (existing.some((present) => present.IndexName === index.IndexName)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: create.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }),
+    );
   }
 }

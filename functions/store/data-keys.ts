@@ -8,6 +8,10 @@ import { HOUR_MILLIS } from '../domain/rollups.js';
  * makes `attribute_not_exists(pk)` a dedup check.
  *   pk = EV#<account>#<meter>#<eventId>   sk = EVENT
  *
+ * Events also carry the keys of the byMeterTime index, which lists raw events in time order:
+ *   timePk = <account>#<meter>#<yyyy-mm-dd>   timeSk = <meterTimeInMillis, 13 digits>#<eventId>
+ * One partition per meter and UTC day bounds what a time-range listing reads.
+ *
  * Rollups: hourly and daily items per (account, meter, customer, declared dimension values).
  *   hourly  pk = RH#<account>#<meter>#<yyyy-mm-dd>#<shard>   sk = <customer>#<hh>#<dims>
  *   daily   pk = RD#<account>#<meter>#<yyyy-mm>#<shard>      sk = <customer>#<dd>#<dims>
@@ -24,6 +28,22 @@ export type Granularity = 'HOUR' | 'DAY';
 
 export function eventKey(accountId: string, meterApiName: string, eventId: string): { pk: string; sk: string } {
   return { pk: `EV#${accountId}#${meterApiName}#${eventId}`, sk: EVENT_SK };
+}
+
+export function eventTimeIndexKeys(
+  accountId: string,
+  meterApiName: string,
+  meterTimeInMillis: number,
+  eventId: string,
+): { timePk: string; timeSk: string } {
+  return {
+    timePk: eventTimePartition(accountId, meterApiName, meterTimeInMillis),
+    timeSk: `${String(meterTimeInMillis).padStart(13, '0')}#${eventId}`,
+  };
+}
+
+export function eventTimePartition(accountId: string, meterApiName: string, timeMillis: number): string {
+  return `${accountId}#${meterApiName}#${utcParts(timeMillis).day}`;
 }
 
 /** FNV-1a: cheap, stable across runtimes, and good enough to spread customers over a few shards. */

@@ -1,5 +1,6 @@
 import type { BatchGetCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PlannedEvent, RollupDelta } from '../domain/consumption.js';
+import { eventTimeIndexKeys } from './data-keys.js';
 
 /**
  * Pure builders of the consumer's writes. The state machine of an event item:
@@ -26,6 +27,7 @@ export function eventItem(planned: PlannedEvent, nowMillis: number, retentionDay
   const { event } = planned;
   return {
     ...planned.key,
+    ...eventTimeIndexKeys(planned.accountId, event.meterApiName, event.meterTimeInMillis, event.eventId),
     accountId: planned.accountId,
     meterApiName: event.meterApiName,
     eventId: event.eventId,
