@@ -1,0 +1,82 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { QueuedEvent } from '../../functions/domain/events.js';
+import { consumeBatch } from '../../functions/pipeline/consume-batch.js';
+import { AccountConfigCache } from '../../functions/store/account-config-cache.js';
+import { EventWriter } from '../../functions/store/event-writer.js';
+import { getRawEvent, listRawEvents, type RawEventCursor, type RawEventQuery } from '../../functions/store/raw-events.js';
+import { messageBody, queuedEvent, sqsRecord } from '../support/events.js';
+import { testConfigStore, testDocumentClient, testTables, uniqueAccountId } from './support.js';
+
+const ddb = testDocumentClient();
+const configStore = testConfigStore();
+const START = Date.UTC(2026, 9, 30, 20);
+
+describe('raw event listing on DynamoDB Local', () => {
+  const accountId = uniqueAccountId('raw');
+  const events: QueuedEvent[] = Array.from({ length: 23 }, (_, index) =>
+    queuedEvent({
+      customerId: `c${index % 3}`,
+      meterValue: index,
+      // Spread over three UTC days, with two events in the same millisecond.
+      meterTimeInMillis: START + Math.floor(index / 2) * 3 * 3_600_000 + (index % 2),
+    }),
+  );
+
+  beforeAll(async () => {
+    await configStore.createMeter(accountId, { meterApiName: 'api-calls', displayName: 'API', label: 'api-calls', type: 'SUM_OF_ALL_USAGE', dimensions: [] }, Date.now());
+    const deps = {
+      accounts: new AccountConfigCache((id) => configStore.loadAccountConfiguration(id)),
+      writer: new EventWriter(ddb, { events: testTables.Events, rollups: testTables.Rollups }, { retentionDays: 90 }),
+      log: new Logger({ logLevel: 'SILENT' }),
+    };
+    await consumeBatch([sqsRecord(messageBody(accountId, events, 1_000))], deps);
+  });
+
+  async function readAll(query: RawEventQuery) {
+    const seen = [];
+    let cursor: RawEventCursor | undefined;
+    for (let page = 0; page < 50; page++) {
+      const result = await listRawEvents(ddb, testTables.Events, query, cursor);
+      expect(result.events.length).toBeLessThanOrEqual(query.limit);
+      seen.push(...result.events);
+      cursor = result.next;
+      if (!cursor) return seen;
+    }
+    throw new Error('paging did not end');
+  }
+
+  const base: RawEventQuery = { accountId, meterApiName: 'api-calls', fromMillis: START, toMillis: START + 4 * 86_400_000, ascending: true, limit: 4 };
+
+  it('pages through every event exactly once, in time order, both directions', async () => {
+    const ascending = await readAll(base);
+    expect(ascending.map((event) => event.meterValue)).toEqual(events.map((event) => event.meterValue));
+    const descending = await readAll({ ...base, ascending: false });
+    expect(descending.map((event) => event.meterTimeInMillis)).toEqual([...ascending].reverse().map((event) => event.meterTimeInMillis));
+    expect(new Set(descending.map((event) => event.eventId)).size).toBe(events.length);
+  });
+
+  it('limits to one customer and to the time range', async () => {
+    const from = events[4]!.meterTimeInMillis;
+    const to = events[15]!.meterTimeInMillis;
+    const listed = await readAll({ ...base, customerId: 'c1', fromMillis: from, toMillis: to });
+    const expected = events.filter((event) => event.customerId === 'c1' && event.meterTimeInMillis >= from && event.meterTimeInMillis < to);
+    expect(listed.map((event) => event.meterValue)).toEqual(expected.map((event) => event.meterValue));
+  });
+
+  it('answers whether one event was counted, with what was ingested', async () => {
+    const event = events[7]!;
+    expect(await getRawEvent(ddb, testTables.Events, accountId, 'api-calls', event.eventId)).toEqual({
+      meterApiName: 'api-calls',
+      customerId: event.customerId,
+      meterValue: event.meterValue,
+      meterTimeInMillis: event.meterTimeInMillis,
+      uniqueId: event.eventId,
+      eventId: event.eventId,
+      dimensions: {},
+      ingestedAtMillis: 1_000,
+      status: 'counted',
+    });
+    expect(await getRawEvent(ddb, testTables.Events, uniqueAccountId(), 'api-calls', event.eventId)).toBeUndefined();
+  });
+});
