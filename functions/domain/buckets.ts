@@ -81,7 +81,7 @@ export function bucketGrid(range: BucketRange): BucketGrid {
   const gridStart = boundaries[0]!;
   const gridEnd = boundaries[boundaries.length - 1]!;
   const segmentsInGrid = segmentsOverlapping(timeline, gridStart, gridEnd);
-  if (timeZone !== undefined) rejectFractionalOffsets(timeZone, interval, segmentsInGrid, gridStart);
+  if (timeZone !== undefined) rejectUnalignedBuckets(timeZone, interval, segmentsInGrid, boundaries);
   return {
     interval,
     timeZone,
@@ -231,24 +231,28 @@ function segmentsOverlapping(timeline: readonly OffsetSegment[], fromMillis: num
 }
 
 /**
- * Every boundary is a local midnight minus the offset then in force, or the instant a forward jump
- * skipped a local midnight; with whole-hour offsets both are UTC hour starts (the tz database has
- * no jump over midnight at a fractional hour). America/Goose_Bay, which until 2011 changed at
- * 00:01 local time between whole-hour offsets, therefore qualifies.
+ * Rollups are per UTC hour, so a local bucket must be made of whole UTC hours. A boundary is a
+ * local midnight minus the offset in force, or the instant a forward jump skipped a local midnight:
+ * whole-hour offsets make the first an hour start but not always the second (America/Toronto
+ * jumped from 23:30 to 00:30 at 04:30 UTC on 1919-03-31). A zone that changes between whole-hour
+ * offsets at other moments (America/Goose_Bay, at 00:01 local until 2011) is fine.
  */
-function rejectFractionalOffsets(
+function rejectUnalignedBuckets(
   timeZone: string,
   interval: TimeGroupingInterval,
   segments: readonly OffsetSegment[],
-  gridStart: number,
+  boundaries: readonly number[],
 ): void {
   const fractional = segments.find((segment) => segment.offsetMillis % HOUR_MILLIS !== 0);
-  if (fractional === undefined) return;
-  const when = new Date(Math.max(fractional.fromMillis, gridStart)).toISOString();
+  const unaligned = boundaries.find((boundary) => boundary % HOUR_MILLIS !== 0);
+  if (fractional === undefined && unaligned === undefined) return;
+  const problem =
+    fractional === undefined
+      ? `starts a local ${interval.toLowerCase()} at ${new Date(unaligned!).toISOString()}, inside a UTC hour`
+      : `is UTC${formatOffset(fractional.offsetMillis)} at ${new Date(Math.max(fractional.fromMillis, boundaries[0]!)).toISOString()}`;
   throw new ValidationError(
     'Time zone not supported for this interval',
-    `timeZone: ${timeZone} is UTC${formatOffset(fractional.offsetMillis)} at ${when}. Usage is rolled up per ` +
-      `UTC hour, so ${interval} buckets need a zone whose offset is a whole number of hours throughout the ` +
-      'range; use HOUR buckets, UTC, or such a zone',
+    `timeZone: ${timeZone} ${problem}. Usage is rolled up per UTC hour, so ${interval} buckets must start on ` +
+      'UTC hours: use HOUR buckets, UTC, or a zone whose offset is a whole number of hours throughout the range',
   );
 }

@@ -141,6 +141,12 @@ describe('bucketGrid in a time zone', () => {
     expect(boundariesOf(buckets)).toEqual(['2010-03-13T04:00:00Z', '2010-03-14T04:00:00Z', '2010-03-15T03:00:00Z', '2010-03-16T03:00:00Z']);
   });
 
+  it('rejects a zone whose forward jump skipped a local midnight inside a UTC hour (America/Toronto, 1919)', () => {
+    const details = detailsOfError(() => grid('1919-03-30T12:00:00Z', '1919-04-01T12:00:00Z', 'DAY', 'America/Toronto'), ValidationError);
+    expect(details).toContain('timeZone: America/Toronto starts a local day at 1919-03-31T04:30:00.000Z, inside a UTC hour');
+    expect(details).toContain('rolled up per UTC hour');
+  });
+
   it('ignores the zone for HOUR buckets, which are always UTC hours', () => {
     const buckets = grid('2024-01-01T10:30:00Z', '2024-01-01T12:00:00Z', 'HOUR', 'Asia/Kolkata');
     expect(boundariesOf(buckets)).toEqual(['2024-01-01T10:00:00Z', '2024-01-01T11:00:00Z', '2024-01-01T12:00:00Z']);
