@@ -1,5 +1,6 @@
 import { bucketIndexOf } from './buckets.js';
 import { ValidationError } from './errors.js';
+import { PairIndex } from './pair-index.js';
 import type { RollupRow } from './rollups.js';
 import type { UsagePlan } from './usage-request.js';
 
@@ -51,11 +52,13 @@ export class UsageAggregator {
   private readonly groupIndex: GroupLevel = new Map();
   private readonly groupKeys: GroupKey[] = [];
   private readonly totals = new GrowableArray();
-  /** (group * bucketCount + bucket) -> cell index into cellValues. */
-  private readonly cells = new Map<number, number>();
+  /** (group, bucket) -> cell, the index into cellValues. */
+  private readonly cells = new PairIndex();
   private readonly cellValues = new GrowableArray();
-  /** DISTINCT_CUSTOMERS: per customer, the cells and (as -1 - group) the groups already counted. */
-  private readonly counted = new Map<string, Set<number>>();
+  /** DISTINCT_CUSTOMERS: customer -> number, and the (customer, cell) and (customer, group) pairs counted. */
+  private readonly customerNumbers = new Map<string, number>();
+  private readonly countedInCell = new PairIndex();
+  private readonly countedInGroup = new PairIndex();
   private readonly empty: number;
 
   constructor(private readonly plan: UsagePlan) {
@@ -77,7 +80,7 @@ export class UsageAggregator {
       if (customerIds !== undefined && !customerIds.has(row.customerId)) continue;
       if (!this.passesDimensionFilters(row)) continue;
       const group = this.groupOf(row);
-      const cell = this.cellOf(group * this.bucketCount + bucket);
+      const cell = this.cellOf(group, bucket);
       const cellValues = this.cellValues.values;
       const totals = this.totals.values;
       switch (measure) {
@@ -136,10 +139,9 @@ export class UsageAggregator {
     const position = new Int32Array(this.groupKeys.length).fill(-1);
     kept.forEach((group, index) => (position[group] = index));
     const series = kept.map(() => new Array<number>(this.bucketCount).fill(0));
-    for (const [cellKey, cell] of this.cells) {
-      const group = Math.floor(cellKey / this.bucketCount);
-      const index = position[group]!;
-      if (index >= 0) series[index]![cellKey - group * this.bucketCount] = orZero(this.cellValues.values[cell]!);
+    for (let cell = 0; cell < this.cells.size; cell += 1) {
+      const index = position[this.cells.first(cell)]!;
+      if (index >= 0) series[index]![this.cells.second(cell)] = orZero(this.cellValues.values[cell]!);
     }
     return kept.map((group, index) => ({
       groupInfo: this.groupInfoOf(this.groupKeys[group]!),
@@ -190,30 +192,20 @@ export class UsageAggregator {
     return this.groupKeys.length - 1;
   }
 
-  private cellOf(cellKey: number): number {
-    let cell = this.cells.get(cellKey);
-    if (cell === undefined) {
-      cell = this.cellValues.push(this.empty);
-      this.cells.set(cellKey, cell);
-    }
+  private cellOf(group: number, bucket: number): number {
+    const cell = this.cells.indexOf(group, bucket);
+    if (cell === this.cellValues.length) this.cellValues.push(this.empty);
     return cell;
   }
 
   private countCustomer(customerId: string, group: number, cell: number): void {
-    let seen = this.counted.get(customerId);
-    if (seen === undefined) {
-      seen = new Set();
-      this.counted.set(customerId, seen);
+    let customer = this.customerNumbers.get(customerId);
+    if (customer === undefined) {
+      customer = this.customerNumbers.size;
+      this.customerNumbers.set(customerId, customer);
     }
-    if (!seen.has(cell)) {
-      seen.add(cell);
-      this.cellValues.values[cell]! += 1;
-    }
-    const groupMark = -1 - group;
-    if (!seen.has(groupMark)) {
-      seen.add(groupMark);
-      this.totals.values[group]! += 1;
-    }
+    if (this.countedInCell.add(customer, cell)) this.cellValues.values[cell]! += 1;
+    if (this.countedInGroup.add(customer, group)) this.totals.values[group]! += 1;
   }
 
   private groupInfoOf(key: GroupKey): Record<string, string> {
@@ -252,17 +244,19 @@ function compareKeys(a: GroupKey, b: GroupKey): number {
 /** A Float64Array that doubles when full, so cells and groups cost no allocation per row. */
 class GrowableArray {
   values = new Float64Array(1024);
-  private length = 0;
+  private size = 0;
 
-  /** Appends and returns the new element's index. */
-  push(value: number): number {
-    if (this.length === this.values.length) {
+  get length(): number {
+    return this.size;
+  }
+
+  push(value: number): void {
+    if (this.size === this.values.length) {
       const grown = new Float64Array(this.values.length * 2);
       grown.set(this.values);
       this.values = grown;
     }
-    this.values[this.length] = value;
-    this.length += 1;
-    return this.length - 1;
+    this.values[this.size] = value;
+    this.size += 1;
   }
 }
