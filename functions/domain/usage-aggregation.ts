@@ -209,12 +209,10 @@ export class UsageAggregator {
   }
 
   private groupInfoOf(key: GroupKey): Record<string, string> {
-    const groupInfo: Record<string, string> = {};
-    this.plan.query.groupBy.forEach((name, index) => {
-      const value = key[index];
-      if (value !== undefined) groupInfo[name] = value;
-    });
-    return groupInfo;
+    // fromEntries defines own properties, so a dimension named __proto__ stays a key.
+    return Object.fromEntries(
+      this.plan.query.groupBy.flatMap((name, index) => (key[index] === undefined ? [] : [[name, key[index]!]])),
+    );
   }
 }
 

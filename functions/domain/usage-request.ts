@@ -314,13 +314,14 @@ function readFilter(problems: Problems, value: unknown): Record<string, string[]
     return undefined;
   }
   const before = problems.list.length;
-  const filter: Record<string, string[]> = {};
+  const entries: [string, string[]][] = [];
   for (const key of keys) {
     if (problems.checkString(`filter key "${key}"`, key, dimensionNameRule) === undefined) continue;
     const values = readValues(problems, `filter.${key}`, value[key]);
-    if (values) filter[key] = values;
+    if (values) entries.push([key, values]);
   }
-  return problems.list.length > before ? undefined : filter;
+  // fromEntries defines own properties, so even a key named __proto__ stays a key.
+  return problems.list.length > before ? undefined : Object.fromEntries(entries);
 }
 
 function readTake(problems: Problems, value: unknown): UsageTake | undefined {

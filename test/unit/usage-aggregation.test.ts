@@ -111,6 +111,14 @@ describe('aggregateUsage', () => {
     ]);
   });
 
+  it('labels a group by a dimension named __proto__ with an own key', () => {
+    const plan = planUsageQuery(query({ groupBy: ['__proto__'] }), { ...meter(), dimensions: ['__proto__'] });
+    const dimensions = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
+    const [group] = aggregateUsage(plan, [row({ hour: '2024-06-11T00:00:00Z', dimensions })]);
+    expect(Object.keys(group!.groupInfo)).toEqual(['__proto__']);
+    expect(group!.groupInfo.__proto__).toBe('x');
+  });
+
   it('applies customerFilter and filter before grouping; a row lacking a filtered dimension does not match', () => {
     expect(aggregate({ customerFilter: ['c2'] }, sample)[0]!.values).toEqual([5, 0, 4]);
     expect(aggregate({ filter: { customerId: ['c1'] } }, sample)[0]!.values).toEqual([10, 0, 0]);

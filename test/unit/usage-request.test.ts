@@ -177,6 +177,12 @@ describe('parseUsageRequest', () => {
   it('rejects a body that is not an object', () => {
     expect(problemsOf([seedExample])).toBe('expected a JSON object, got array');
   });
+
+  it('keeps a filter key named __proto__ as a key', () => {
+    const parsed = parseUsageRequest(JSON.parse('{"meterApiName":"m","timeGroupingInterval":"DAY","startTimeInSeconds":1,"endTimeInSeconds":2,"filter":{"__proto__":["x"]}}'), NOW);
+    expect(Object.keys(parsed.query.filter)).toEqual(['__proto__']);
+    expect(detailsOfError(() => planUsageQuery(parsed.query, meter()), ValidationError)).toContain('filter: "__proto__" is not a declared dimension');
+  });
 });
 
 describe('parseUsageBatchRequest', () => {
