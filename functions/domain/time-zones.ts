@@ -47,11 +47,13 @@ export function checkTimeZone(timeZone: string): void {
   }
 }
 
+/** Cached per zone, keyed in lower case so that spellings of one zone cannot grow the cache. */
 function offsetFormatter(timeZone: string): Intl.DateTimeFormat {
-  let formatter = offsetFormatters.get(timeZone);
+  const key = timeZone.toLowerCase();
+  let formatter = offsetFormatters.get(key);
   if (!formatter) {
     formatter = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
-    offsetFormatters.set(timeZone, formatter);
+    offsetFormatters.set(key, formatter);
   }
   return formatter;
 }
