@@ -37,7 +37,7 @@ const ZONE_SLACK_MILLIS = 2 * DAY_MILLIS;
  */
 export interface BucketGrid {
   readonly interval: TimeGroupingInterval;
-  /** The IANA zone the boundaries follow; undefined for UTC (and always for HOUR buckets). */
+  /** The IANA zone the boundaries follow; undefined when none was asked, and for HOUR buckets. */
   readonly timeZone: string | undefined;
   /** Bucket starts followed by the exclusive end of the last bucket, strictly increasing. */
   readonly boundaries: readonly number[];
@@ -73,10 +73,11 @@ export function bucketGrid(range: BucketRange): BucketGrid {
   if (timeZone !== undefined) checkTimeZone(timeZone);
   if (interval === 'HOUR') return hourGrid(startMillis, endMillis);
   rejectIfSurelyTooMany(interval, endMillis - startMillis);
+  const margin = LONGEST_BUCKET_MILLIS[interval] + ZONE_SLACK_MILLIS;
   const timeline =
     timeZone === undefined
       ? [{ fromMillis: -Infinity, offsetMillis: 0 }]
-      : offsetTimeline(timeZone, startMillis - LONGEST_BUCKET_MILLIS[interval] - ZONE_SLACK_MILLIS, endMillis + LONGEST_BUCKET_MILLIS[interval] + ZONE_SLACK_MILLIS);
+      : offsetTimeline(timeZone, startMillis - margin, endMillis + margin);
   const boundaries = localBoundaries(interval, timeline, startMillis, endMillis);
   const gridStart = boundaries[0]!;
   const gridEnd = boundaries[boundaries.length - 1]!;
