@@ -15,9 +15,15 @@ export function describeType(value: unknown): string {
 }
 
 export class Problems {
-  readonly list: string[] = [];
+  constructor(
+    private readonly prefix = '',
+    readonly list: string[] = [],
+  ) {}
 
-  constructor(private readonly prefix = '') {}
+  /** Problems of a nested value (`timeRange.`, `[2].`), named by their full path, in the same list. */
+  nested(path: string): Problems {
+    return new Problems(`${this.prefix}${path}`, this.list);
+  }
 
   add(field: string, problem: string): void {
     this.list.push(`${this.prefix}${field}: ${problem}`);
