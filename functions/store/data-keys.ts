@@ -9,7 +9,7 @@ import { HOUR_MILLIS } from '../domain/rollups.js';
  *   pk = EV#<account>#<meter>#<eventId>   sk = EVENT
  *
  * Events also carry the keys of the byMeterTime index, which lists raw events in time order:
- *   timePk = <account>#<meter>#<yyyy-mm-dd>   timeSk = <meterTimeInMillis, 13 digits>#<eventId>
+ *   timePk = EV#<account>#<meter>#<yyyy-mm-dd>   timeSk = <meterTimeInMillis, 13 digits>#<eventId>
  * One partition per meter and UTC day bounds what a time-range listing reads.
  *
  * Rollups: hourly and daily items per (account, meter, customer, declared dimension values).
@@ -25,6 +25,11 @@ export const ROLLUP_SHARDS = 4;
 export const EVENT_SK = 'EVENT';
 
 export type Granularity = 'HOUR' | 'DAY';
+
+/** Every Events key attribute of an account (pk and timePk) starts with this and a `#`. */
+export function eventAccountKey(accountId: string): string {
+  return `EV#${accountId}`;
+}
 
 export function eventKey(accountId: string, meterApiName: string, eventId: string): { pk: string; sk: string } {
   return { pk: `EV#${accountId}#${meterApiName}#${eventId}`, sk: EVENT_SK };
@@ -43,7 +48,7 @@ export function eventTimeIndexKeys(
 }
 
 export function eventTimePartition(accountId: string, meterApiName: string, timeMillis: number): string {
-  return `${accountId}#${meterApiName}#${utcParts(timeMillis).day}`;
+  return `EV#${accountId}#${meterApiName}#${utcParts(timeMillis).day}`;
 }
 
 /** FNV-1a: cheap, stable across runtimes, and good enough to spread customers over a few shards. */

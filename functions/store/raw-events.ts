@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type GetCommandInput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { EVENTS_BY_METER_TIME_INDEX } from '../../lib/table-definitions.js';
-import { DAY_MILLIS, eventKey, eventTimePartition } from './data-keys.js';
+import { DAY_MILLIS, EVENT_SK, eventKey, eventTimePartition } from './data-keys.js';
 
 /** A raw event as stored: what was ingested, when, and what became of it. */
 export interface RawEvent {
@@ -29,15 +29,22 @@ export interface RawEventQuery {
   readonly limit: number;
 }
 
-/** Where a listing stopped: the day partition and DynamoDB's key within it. */
-export interface RawEventCursor {
-  readonly dayStartMillis: number;
-  readonly lastEvaluatedKey?: Record<string, string>;
+/**
+ * Where a listing stopped: the index key of the last event returned. It is always a valid
+ * ExclusiveStartKey in its own day partition, and the day is read back from it.
+ */
+export interface RawEventPosition {
+  readonly pk: string;
+  readonly sk: string;
+  readonly timePk: string;
+  readonly timeSk: string;
 }
+
+export const RAW_EVENT_POSITION_ATTRIBUTES = ['pk', 'sk', 'timePk', 'timeSk'] as const;
 
 export interface RawEventPage {
   readonly events: RawEvent[];
-  readonly next?: RawEventCursor;
+  readonly next?: RawEventPosition;
 }
 
 const pad13 = (millis: number) => String(millis).padStart(13, '0');
@@ -94,30 +101,60 @@ export function dayPartitions(fromMillis: number, toMillis: number, ascending: b
   return ascending ? days : days.reverse();
 }
 
-/** Reads raw events in time order across day partitions, up to `limit`, resuming from a cursor. */
+function positionOf(item: Record<string, unknown>): RawEventPosition {
+  return { pk: item.pk as string, sk: item.sk as string, timePk: item.timePk as string, timeSk: item.timeSk as string };
+}
+
+function timeOfPosition(position: RawEventPosition): number {
+  return Number(position.timeSk.slice(0, 13));
+}
+
+/**
+ * Whether a position (from a client's page token) is one this query could have produced: its keys
+ * must be those of an event of this account and meter inside the range. Anything else would make
+ * DynamoDB refuse the start key, or start the listing somewhere it does not belong.
+ */
+export function isPositionOf(query: RawEventQuery, position: RawEventPosition): boolean {
+  const match = /^(\d{13})#(.+)$/.exec(position.timeSk);
+  if (!match) return false;
+  const time = Number(match[1]);
+  const eventId = match[2]!;
+  return (
+    time >= query.fromMillis &&
+    time < query.toMillis &&
+    position.timePk === eventTimePartition(query.accountId, query.meterApiName, time) &&
+    position.pk === eventKey(query.accountId, query.meterApiName, eventId).pk &&
+    position.sk === EVENT_SK
+  );
+}
+
+/** Reads raw events in time order across day partitions, up to `limit`, continuing after `after`. */
 export async function listRawEvents(
   ddb: DynamoDBDocumentClient,
   table: string,
   query: RawEventQuery,
-  cursor?: RawEventCursor,
+  after?: RawEventPosition,
 ): Promise<RawEventPage> {
   const events: RawEvent[] = [];
   const days = dayPartitions(query.fromMillis, query.toMillis, query.ascending);
-  let dayIndex = cursor ? days.indexOf(cursor.dayStartMillis) : 0;
+  let dayIndex = after ? days.indexOf(Math.floor(timeOfPosition(after) / DAY_MILLIS) * DAY_MILLIS) : 0;
   if (dayIndex < 0) return { events };
-  let startKey = cursor?.lastEvaluatedKey;
+  let startKey: Record<string, string> | undefined = after ? { ...after } : undefined;
+  let last: RawEventPosition | undefined;
   while (dayIndex < days.length) {
-    const day = days[dayIndex]!;
     const page = await ddb.send(
-      new QueryCommand(buildRawEventDayQuery(table, query, day, query.limit - events.length, startKey)),
+      new QueryCommand(buildRawEventDayQuery(table, query, days[dayIndex]!, query.limit - events.length, startKey)),
     );
-    events.push(...(page.Items ?? []).map(toRawEvent));
-    startKey = page.LastEvaluatedKey as Record<string, string> | undefined;
-    if (events.length >= query.limit) {
-      if (startKey) return { events, next: { dayStartMillis: day, lastEvaluatedKey: startKey } };
-      return dayIndex + 1 < days.length ? { events, next: { dayStartMillis: days[dayIndex + 1]! } } : { events };
+    for (const item of page.Items ?? []) {
+      events.push(toRawEvent(item));
+      last = positionOf(item);
     }
+    startKey = page.LastEvaluatedKey as Record<string, string> | undefined;
     if (!startKey) dayIndex++;
+    if (events.length >= query.limit) {
+      const more = startKey !== undefined || dayIndex < days.length;
+      return more ? { events, next: last! } : { events };
+    }
   }
   return { events };
 }

@@ -4,7 +4,7 @@ import type { QueuedEvent } from '../../functions/domain/events.js';
 import { consumeBatch } from '../../functions/pipeline/consume-batch.js';
 import { AccountConfigCache } from '../../functions/store/account-config-cache.js';
 import { EventWriter } from '../../functions/store/event-writer.js';
-import { getRawEvent, listRawEvents, type RawEventCursor, type RawEventQuery } from '../../functions/store/raw-events.js';
+import { getRawEvent, listRawEvents, type RawEventPosition, type RawEventQuery } from '../../functions/store/raw-events.js';
 import { messageBody, queuedEvent, sqsRecord } from '../support/events.js';
 import { testConfigStore, testDocumentClient, testTables, uniqueAccountId } from './support.js';
 
@@ -35,7 +35,7 @@ describe('raw event listing on DynamoDB Local', () => {
 
   async function readAll(query: RawEventQuery) {
     const seen = [];
-    let cursor: RawEventCursor | undefined;
+    let cursor: RawEventPosition | undefined;
     for (let page = 0; page < 50; page++) {
       const result = await listRawEvents(ddb, testTables.Events, query, cursor);
       expect(result.events.length).toBeLessThanOrEqual(query.limit);
