@@ -6,7 +6,7 @@
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** File names in functions/ of the Lambdas that serve HTTP routes. */
-export type HttpFunctionName = 'health' | 'meter-definitions' | 'filtering-rules';
+export type HttpFunctionName = 'health' | 'meter-definitions' | 'filtering-rules' | 'usage' | 'usage-events';
 
 /** Serves `$default`: unknown paths (404) and known paths with the wrong method (405). */
 export const FALLBACK_FUNCTION = 'not-found';
@@ -37,6 +37,15 @@ export const routes: readonly RouteDefinition[] = [
   route('GET', '/meter-event-filtering-rules', 'filtering-rules'),
   route('POST', '/meter-event-filtering-rules', 'filtering-rules'),
   route('DELETE', '/meter-event-filtering-rules/{ruleId}', 'filtering-rules'),
+  // The official SDKs add trailing slashes on the usage paths.
+  route('POST', '/usage', 'usage'),
+  route('POST', '/usage/', 'usage'),
+  route('POST', '/usage/batch', 'usage'),
+  route('POST', '/usage/batch/', 'usage'),
+  route('GET', '/usage/all', 'usage'),
+  route('GET', '/usage/all/', 'usage'),
+  route('GET', '/usage/events', 'usage-events'),
+  route('GET', '/usage/events/', 'usage-events'),
 ];
 
 export function routeKeyOf(definition: Pick<RouteDefinition, 'method' | 'path'>): string {
