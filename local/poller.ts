@@ -215,7 +215,9 @@ export function startPoller(options: PollerOptions): Poller {
     // Keep the batch invisible while the handler works, as a long visibility timeout does on AWS.
     const extend = setInterval(() => {
       for (const input of buildExtendVisibilityBatches(options.queue.url, messages, options.visibilityTimeoutSeconds)) {
-        options.client.send(new ChangeMessageVisibilityBatchCommand(input)).catch((error: unknown) => report({ kind: 'extend-failed', error }));
+        options.client
+          .send(new ChangeMessageVisibilityBatchCommand(input))
+          .catch((error: unknown) => report({ kind: 'extend-failed', error }));
       }
     }, (options.visibilityTimeoutSeconds * 1000) / 3);
     let timer: NodeJS.Timeout | undefined;
@@ -228,14 +230,13 @@ export function startPoller(options: PollerOptions): Poller {
         timedOut,
       ]);
       if (response === HANDLER_TIMED_OUT) {
-        const detail = `the handler did not finish within ${options.handlerTimeoutMillis} ms; its ${messages.length} message(s) will be redelivered`;
+        const detail =
+          `the handler did not finish within ${options.handlerTimeoutMillis} ms; ` +
+          `its ${messages.length} message(s) will be redelivered`;
         report({ kind: 'handler-timed-out', detail });
         return { kind: 'failed', reason: detail };
       }
-      const outcome = settleBatch(
-        messages.map((message) => message.MessageId!),
-        response,
-      );
+      const outcome = settleBatch(messages.map((message) => message.MessageId!), response);
       if (outcome.kind === 'failed') report({ kind: 'invalid-response', detail: outcome.reason });
       return outcome;
     } catch (error) {

@@ -26,8 +26,9 @@ export const INGEST_LIMITS = {
   /** Clocks drift; an event further ahead than this is a client bug (often seconds vs millis). */
   maxFutureMillis: 5 * 60_000,
   /**
-   * DynamoDB stores numbers with magnitudes between 1e-130 and 1e126 and 38 significant digits;
-   * these bounds keep every value, and sums of many of them, well inside that.
+   * DynamoDB stores numbers of magnitude 1e-130 to 1e126 with at most 38 significant digits (an
+   * ADD whose exact result needs more fails). These bounds keep every value storable and its
+   * significant range within 27 decimal places, so sums kept to 12 decimals stay exact.
    */
   maxAbsMeterValue: 1e15,
   minAbsNonZeroMeterValue: 1e-12,
