@@ -6,7 +6,13 @@
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /** File names in functions/ of the Lambdas that serve HTTP routes. */
-export type HttpFunctionName = 'health' | 'meter-definitions' | 'filtering-rules' | 'usage' | 'usage-events';
+export type HttpFunctionName =
+  | 'health'
+  | 'meter-definitions'
+  | 'filtering-rules'
+  | 'ingest'
+  | 'usage'
+  | 'usage-events';
 
 /** Serves `$default`: unknown paths (404) and known paths with the wrong method (405). */
 export const FALLBACK_FUNCTION = 'not-found';
@@ -29,6 +35,9 @@ const route = (method: HttpMethod, path: string, fn: HttpFunctionName, authentic
 
 export const routes: readonly RouteDefinition[] = [
   route('GET', '/health', 'health', false),
+  route('POST', '/ingest', 'ingest'),
+  // The Python SDK posts to the trailing-slash form.
+  route('POST', '/ingest/', 'ingest'),
   route('GET', '/meter-definition', 'meter-definitions'),
   route('POST', '/meter-definition', 'meter-definitions'),
   route('PUT', '/meter-definition', 'meter-definitions'),

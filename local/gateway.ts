@@ -22,7 +22,7 @@ type HttpLambda = Handler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResul
 
 const loaded = new Map<string, Promise<{ handler: unknown }>>();
 
-function loadHandler<H>(name: string): Promise<H> {
+export function loadHandler<H>(name: string): Promise<H> {
   let module = loaded.get(name);
   if (!module) {
     module = import(`../functions/${name}.ts`) as Promise<{ handler: unknown }>;

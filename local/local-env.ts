@@ -27,13 +27,19 @@ export interface RuntimeFile {
 }
 
 /** The environment the handler modules read their config from (see functions/config.ts). */
-export function handlerEnvironment(dynamodbEndpoint: string, tables: TableNames): Record<string, string> {
+export function handlerEnvironment(
+  dynamodbEndpoint: string,
+  tables: TableNames,
+  queue: { readonly endpoint: string; readonly queueUrl: string },
+): Record<string, string> {
   return {
     AWS_REGION: LOCAL_REGION,
     TALLY_DYNAMODB_ENDPOINT: dynamodbEndpoint,
     TALLY_CONFIG_TABLE: tables.Config,
     TALLY_EVENTS_TABLE: tables.Events,
     TALLY_ROLLUPS_TABLE: tables.Rollups,
+    TALLY_SQS_ENDPOINT: queue.endpoint,
+    TALLY_QUEUE_URL: queue.queueUrl,
   };
 }
 

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { generateApiKey, generateKeyId, hashApiKey, keyHint } from '../../functions/domain/api-keys.js';
 import { ConfigStore } from '../../functions/store/config-store.js';
 import { startGateway, type Gateway } from '../../local/gateway.js';
 import { localDynamoDBClient } from '../../local/local-env.js';
+import { localSqsClient } from '../../local/queue.js';
 import { localTableNames } from '../../local/tables.js';
 
 export const testTables = localTableNames('test');
@@ -75,4 +77,42 @@ export function apiClient(baseUrl: string, apiKey?: string): ApiClient {
 
 export async function startTestGateway(): Promise<Gateway> {
   return startGateway(0);
+}
+
+export function testSqsClient(): SQSClient {
+  return localSqsClient(inject('sqsEndpoint'));
+}
+
+/** This test file's event queue: the one POST /ingest sends to (created in setup-env.ts). */
+export function ingestQueueUrl(): string {
+  return process.env.TALLY_QUEUE_URL!;
+}
+
+/** Receives and deletes everything ready in a queue (SQS has accepted it all once a send returned). */
+export async function takeAllMessages(client: SQSClient, queueUrl: string): Promise<Message[]> {
+  const taken: Message[] = [];
+  for (;;) {
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+    );
+    if (Messages.length === 0) return taken;
+    taken.push(...Messages);
+    await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((message, index) => ({ Id: `d${index}`, ReceiptHandle: message.ReceiptHandle! })),
+      }),
+    );
+  }
+}
+
+/** Polls `check` until it returns something other than undefined, or fails after `timeoutMillis`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMillis = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMillis;
+  for (;;) {
+    const result = await check();
+    if (result !== undefined) return result;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMillis} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
