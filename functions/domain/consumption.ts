@@ -198,7 +198,19 @@ export function rollupDeltas(
       }
     }
   }
-  return [...deltas.values()].map(({ target, ...totals }) => ({ ...target, ...totals }));
+  return [...deltas.values()].map(({ target, ...totals }) => ({ ...target, ...totals, sum: roundForStorage(totals.sum) }));
+}
+
+/**
+ * DynamoDB numbers carry 38 significant digits and an ADD whose exact result needs more fails.
+ * Ingest bounds values to 1e-12..1e15 in size, so rounding sums to 12 decimals keeps every stored
+ * sum exact to that precision and well inside 38 digits; it also drops binary noise such as
+ * 0.1 + 0.2 = 0.30000000000000004.
+ */
+export const SUM_DECIMALS = 12;
+
+export function roundForStorage(value: number): number {
+  return Number(value.toFixed(SUM_DECIMALS));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HOUR_MILLIS } from '../domain/rollups.js';
 
 /**
@@ -73,16 +74,27 @@ function utcParts(timeMillis: number) {
   };
 }
 
+/**
+ * A sort key is at most 1,024 bytes. Customer ids and dimension values can be long (and percent
+ * encoding triples non-ASCII), so a part above this length is replaced by a digest. `%h` can never
+ * come out of encodeURIComponent (it always writes % and two hex digits), so a digest cannot
+ * collide with an encoded value. The items keep the real values as attributes.
+ */
+export const MAX_ENCODED_KEY_PART = 240;
+
 export function encodeKeyPart(value: string): string {
-  return encodeURIComponent(value);
+  const encoded = encodeURIComponent(value);
+  if (encoded.length <= MAX_ENCODED_KEY_PART) return encoded;
+  return `%h${createHash('sha256').update(value, 'utf8').digest('base64url')}`;
 }
 
 /** Declared dimension values in the meter's declared order; absent ones are left out. */
 export function encodeDimensions(dimensionOrder: readonly string[], dimensions: Readonly<Record<string, string>>): string {
-  return dimensionOrder
+  const encoded = dimensionOrder
     .filter((name) => Object.hasOwn(dimensions, name))
     .map((name) => `${encodeKeyPart(name)}=${encodeKeyPart(dimensions[name]!)}`)
     .join('&');
+  return encoded.length <= MAX_ENCODED_KEY_PART ? encoded : encodeKeyPart(encoded);
 }
 
 export const DAY_MILLIS = 24 * HOUR_MILLIS;

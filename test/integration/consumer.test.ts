@@ -202,3 +202,29 @@ describe('consumer against DynamoDB Local', () => {
     expect(await dailyTotals(account)).toEqual({ sum: (449 * 450) / 2, count: 450 });
   });
 });
+
+describe('consumer at the edges of what ingest accepts', () => {
+  it('counts extreme values and the longest customer ids and dimension values without failing', async () => {
+    const account = await setUpAccount({ dimensions: ['region', 'plan'] });
+    const customerId = '😀'.repeat(128);
+    const dimensions = { region: 'é'.repeat(256), plan: '€'.repeat(256) };
+    const events = [
+      queuedEvent({ customerId, dimensions, meterValue: 1e15 }),
+      queuedEvent({ customerId, dimensions, meterValue: 1.2345678901234567e-10 }),
+      queuedEvent({ customerId, dimensions, meterValue: -1e15 }),
+    ];
+    const response = await consumeBatch([sqsRecord(messageBody(account, events))], dependencies());
+    expect(response.batchItemFailures).toEqual([]);
+    const rows = await readRollupRows(ddb, tables.rollups, {
+      accountId: account,
+      meterApiName: 'api-calls',
+      granularity: 'HOUR',
+      fromMillis: HOUR,
+      toMillis: HOUR + 3_600_000,
+      customerId,
+    });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ customerId, dimensions, count: 3, min: -1e15, max: 1e15 });
+    expect(rows[0]!.sum).toBeCloseTo(0, 9);
+  });
+});
