@@ -51,7 +51,7 @@ export class ApiRoutes extends Construct {
       });
       const publicReason = PUBLIC_ROUTES[routeKey];
       if (!route.authenticated && publicReason) {
-        Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: publicReason });
+        Validations.of(httpRoute).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: publicReason });
       }
     }
   }

@@ -60,7 +60,7 @@ export class HttpGateway extends Construct {
       integration: new HttpLambdaIntegration('Fallback', fallback.function),
     });
     Validations.of(defaultRoute).acknowledge({
-      id: 'AwsSolutions-APIG4',
+      id: 'AwsSolutions::AwsSolutions-APIG4',
       reason:
         'The $default route only answers 404/405 in the ErrorResponse shape for requests no other route takes; ' +
         'it reads no data. Requiring a key there would turn typos into 401s without protecting anything.',

@@ -106,7 +106,7 @@ export class TallyFunction extends Construct {
     });
     if (settings.tracing) {
       Validations.of(this.role).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions; only granted when tracing is on',
       });
     }
