@@ -58,6 +58,14 @@ describe('HTTP API routes', () => {
     expect([...deployedRoutes.keys()].filter((key) => key !== '$default' && key.endsWith('/'))).toEqual([]);
   });
 
+  it('invokes every Lambda with the 2.0 payload the handlers read', () => {
+    const integrations = Object.values(template.findResources('AWS::ApiGatewayV2::Integration'));
+    expect(integrations.length).toBeGreaterThan(0);
+    for (const integration of integrations) {
+      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+    }
+  });
+
   it('deploys nothing but the declared routes and $default', () => {
     expect(deployedRoutes.size).toBe(routes.length + 1 /* POST /ingest */ + 1 /* $default */);
   });

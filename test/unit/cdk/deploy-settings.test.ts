@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_DEPLOY_SETTINGS,
   DeploySettingsError,
   deploySettingsFromContext,
   resolveDeploySettings,
+  SETTING_NAMES,
 } from '../../../lib/deploy-settings.js';
 
 const context = (values: Record<string, unknown>) => (key: string) => values[key];
@@ -71,5 +73,15 @@ describe('deploySettingsFromContext', () => {
 
   it('finds nothing when no tally: key is set', () => {
     expect(deploySettingsFromContext(context({ '@aws-cdk/core:checkSecretUsage': true }))).toEqual({});
+  });
+});
+
+describe('docs/DEPLOY.md', () => {
+  const docs = readFileSync(new URL('../../../docs/DEPLOY.md', import.meta.url), 'utf8');
+
+  it.each(SETTING_NAMES)('documents %s with its context key and default', (name) => {
+    const row = docs.split('\n').find((line) => line.startsWith(`| \`tally:${name}\` |`));
+    expect(row, `no row for tally:${name}`).toBeDefined();
+    expect(row!.split('|')[2]!.trim()).toBe(String(DEFAULT_DEPLOY_SETTINGS[name] ?? 'none'));
   });
 });
