@@ -19,15 +19,16 @@ export interface FunctionAccess {
   readonly sendToQueue?: true;
 }
 
-/** Also granted on the table's indexes; writes go to the table only. */
+/** Every level reads, with these, on the table and on each of its indexes. Never Scan. */
 export const READ_ACTIONS: readonly string[] = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
 
-/** Never Scan, never a wildcard: every data path in Tally is a key lookup or a Query. */
-export const TABLE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
-  read: READ_ACTIONS,
-  readWrite: [...READ_ACTIONS, ...WRITE_ACTIONS],
-  readWriteDelete: [...READ_ACTIONS, ...WRITE_ACTIONS, 'dynamodb:DeleteItem'],
+const PUT_UPDATE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+
+/** What each level may write, on the table only (writes never name an index). */
+export const WRITE_ACTIONS: Readonly<Record<TableAccess, readonly string[]>> = {
+  read: [],
+  readWrite: PUT_UPDATE,
+  readWriteDelete: [...PUT_UPDATE, 'dynamodb:DeleteItem'],
 };
 
 export const QUEUE_SEND_ACTIONS: readonly string[] = ['sqs:SendMessage'];

@@ -8,7 +8,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeploySettings } from './deploy-settings.js';
-import { accessOf, QUEUE_SEND_ACTIONS, READ_ACTIONS, TABLE_ACTIONS, type TableAccess, type TableId } from './function-access.js';
+import { accessOf, QUEUE_SEND_ACTIONS, READ_ACTIONS, WRITE_ACTIONS, type TableAccess, type TableId } from './function-access.js';
 import type { Tables } from './tables.js';
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,6 +60,7 @@ export class TallyFunction extends Construct {
     this.name = name;
     const access = accessOf(name);
     if (access.sendToQueue && !queue) throw new Error(`function "${name}" sends to the queue but was given none`);
+    const sendsTo = access.sendToQueue ? queue : undefined;
 
     const logGroup = new LogGroup(this, 'Logs', {
       // A value CloudWatch accepts: resolveDeploySettings checked it against LOG_RETENTION_DAYS.
@@ -75,12 +76,15 @@ export class TallyFunction extends Construct {
 
     for (const [tableId, level] of Object.entries(access.tables ?? {}) as [TableId, TableAccess][]) {
       const tableArn = tables.table(tableId).tableArn;
-      const [reads, writes] = partition(TABLE_ACTIONS[level], (action) => READ_ACTIONS.includes(action));
-      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: reads, resources: [tableArn, ...tables.indexArns(tableId)] }));
-      if (writes.length > 0) this.role.addToPrincipalPolicy(new PolicyStatement({ actions: writes, resources: [tableArn] }));
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: [...READ_ACTIONS], resources: [tableArn, ...tables.indexArns(tableId)] }),
+      );
+      if (WRITE_ACTIONS[level].length > 0) {
+        this.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...WRITE_ACTIONS[level]], resources: [tableArn] }));
+      }
     }
-    if (access.sendToQueue && queue) {
-      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...QUEUE_SEND_ACTIONS], resources: [queue.queueArn] }));
+    if (sendsTo) {
+      this.role.addToPrincipalPolicy(new PolicyStatement({ actions: [...QUEUE_SEND_ACTIONS], resources: [sendsTo.queueArn] }));
     }
 
     this.function = new NodejsFunction(this, 'Function', {
@@ -100,7 +104,7 @@ export class TallyFunction extends Construct {
         TALLY_ROLLUPS_TABLE: tables.table('Rollups').tableName,
         TALLY_LATENESS_LIMIT_DAYS: String(settings.latenessLimitDays),
         TALLY_RAW_RETENTION_DAYS: String(settings.rawRetentionDays),
-        ...(access.sendToQueue && queue ? { TALLY_QUEUE_URL: queue.queueUrl } : {}),
+        ...(sendsTo ? { TALLY_QUEUE_URL: sendsTo.queueUrl } : {}),
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -113,6 +117,3 @@ export class TallyFunction extends Construct {
   }
 }
 
-function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
-  return [items.filter(test), items.filter((item) => !test(item))];
-}
