@@ -16,7 +16,7 @@ export interface HttpGatewayProps {
 }
 
 /** HTTP APIs lower-case header names, so this also matches `X-API-KEY` as the SDKs send it. */
-export const API_KEY_IDENTITY_SOURCE = '$request.header.x-api-key';
+const API_KEY_IDENTITY_SOURCE = '$request.header.x-api-key';
 
 /**
  * The one HTTP API both route groups (ingest, usage/control) hang their routes on: its stage with
