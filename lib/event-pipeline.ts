@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -84,37 +84,38 @@ export class EventPipeline extends Construct {
       ? new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', settings.alarmTopicArn))
       : undefined;
     const period = Duration.minutes(5);
-    const alarms = [
-      new Alarm(this, 'DeadLetterQueueNotEmpty', {
-        alarmDescription: 'Tally: events the consumer could not process are waiting in the dead-letter queue',
-        metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
-        threshold: 1,
+    // Each alarm fires on one 5-minute period at or over its threshold; no data means all is well.
+    const alarm = (alarmId: string, description: string, metric: Metric, threshold: number) => {
+      const created = new Alarm(this, alarmId, {
+        alarmDescription: `Tally: ${description}`,
+        metric,
+        threshold,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'ConsumerErrors', {
-        alarmDescription: 'Tally: the consumer failed whole invocations (threw or timed out)',
-        metric: this.consumer.function.metricErrors({ period, statistic: 'Sum' }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'QueueAge', {
-        alarmDescription: `Tally: the oldest queued event waited over ${settings.queueAgeAlarmSeconds} s; the consumer is falling behind`,
-        metric: this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
-        threshold: settings.queueAgeAlarmSeconds,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    ];
-    if (action) {
-      for (const alarm of alarms) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
+      });
+      if (action) {
+        created.addAlarmAction(action);
+        created.addOkAction(action);
       }
-    }
+    };
+    alarm(
+      'DeadLetterQueueNotEmpty',
+      'events the consumer could not process are waiting in the dead-letter queue',
+      this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+      1,
+    );
+    alarm(
+      'ConsumerErrors',
+      'the consumer failed whole invocations (threw or timed out)',
+      this.consumer.function.metricErrors({ period, statistic: 'Sum' }),
+      1,
+    );
+    alarm(
+      'QueueAge',
+      `the oldest queued event waited over ${settings.queueAgeAlarmSeconds} s; the consumer is falling behind`,
+      this.queue.metricApproximateAgeOfOldestMessage({ period, statistic: 'Maximum' }),
+      settings.queueAgeAlarmSeconds,
+    );
   }
 }

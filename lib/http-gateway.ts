@@ -1,14 +1,13 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpRoute, HttpRouteKey, LogGroupLogDestination, type HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FALLBACK_FUNCTION } from '../functions/routes.js';
 import type { DeploySettings } from './deploy-settings.js';
 import type { Tables } from './tables.js';
-import { TallyFunction } from './tally-function.js';
+import { TallyFunction, tallyLogGroup } from './tally-function.js';
 
 export interface HttpGatewayProps {
   readonly settings: DeploySettings;
@@ -66,10 +65,7 @@ export class HttpGateway extends Construct {
         'it reads no data. Requiring a key there would turn typos into 401s without protecting anything.',
     });
 
-    const accessLogs = new LogGroup(this, 'AccessLogs', {
-      retention: settings.logRetentionDays as RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const accessLogs = tallyLogGroup(this, 'AccessLogs', settings);
     this.stage = this.api.addStage('Stage', {
       stageName: '$default',
       autoDeploy: true,

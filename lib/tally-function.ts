@@ -34,6 +34,15 @@ export const FUNCTION_DEFAULTS = {
   },
 } satisfies Partial<NodejsFunctionProps>;
 
+/** Logs go with the stack (only the tables are kept) and are kept for the configured retention. */
+export function tallyLogGroup(scope: Construct, id: string, settings: DeploySettings): LogGroup {
+  return new LogGroup(scope, id, {
+    // A value CloudWatch accepts: resolveDeploySettings checked it against LOG_RETENTION_DAYS.
+    retention: settings.logRetentionDays as RetentionDays,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+}
+
 export interface TallyFunctionProps {
   /** The entry's file name in functions/, also its key in lib/function-access.ts. */
   readonly name: string;
@@ -62,11 +71,7 @@ export class TallyFunction extends Construct {
     if (access.sendToQueue && !queue) throw new Error(`function "${name}" sends to the queue but was given none`);
     const sendsTo = access.sendToQueue ? queue : undefined;
 
-    const logGroup = new LogGroup(this, 'Logs', {
-      // A value CloudWatch accepts: resolveDeploySettings checked it against LOG_RETENTION_DAYS.
-      retention: settings.logRetentionDays as RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = tallyLogGroup(this, 'Logs', settings);
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Tally ${name}: its log group and what lib/function-access.ts grants`,
