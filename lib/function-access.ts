@@ -43,7 +43,7 @@ export const functionAccess: Readonly<Record<string, FunctionAccess>> = {
   ingest: { tables: { Config: 'read' }, sendToQueue: true },
   // Receiving from the queue is granted by the event source mapping, not here.
   consumer: { tables: { Config: 'read', Events: 'readWrite', Rollups: 'readWrite' } },
-  usage: { tables: { Config: 'read', Events: 'read', Rollups: 'read' } },
+  usage: { tables: { Config: 'read', Rollups: 'read' } },
   'usage-events': { tables: { Config: 'read', Events: 'read' } },
 };
 

@@ -5,14 +5,15 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TallyStack } from '../../../lib/tally-stack.js';
-import { functionLogicalId, ROUTES_WITH_INGEST, tallyFunctions } from './support.js';
+import { routes } from '../../../functions/routes.js';
+import { functionLogicalId, tallyFunctions } from './support.js';
 
 // The one test that really bundles: esbuild runs for every function, as in `npm run synth`.
 const outdir = mkdtempSync(join(tmpdir(), 'tally-bundles-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const app = new App({ outdir, builtinCloudFormationValidation: false });
-const stack = new TallyStack(app, 'Tally', { routes: ROUTES_WITH_INGEST });
+const stack = new TallyStack(app, 'Tally', { routes: routes });
 const assembly = app.synth();
 const resources = assembly.getStackByName(stack.stackName).template.Resources as Record<string, { Properties: any }>;
 const names = [...tallyFunctions(stack).keys()].sort();

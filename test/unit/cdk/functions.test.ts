@@ -26,7 +26,7 @@ const props = (name: string) => resources[functionLogicalId(stack, name)]!.Prope
 
 describe('Lambda functions', () => {
   it('deploys one function per entry: route functions, authorizer, fallback and consumer', () => {
-    expect(names).toEqual(['authorizer', 'consumer', 'filtering-rules', 'health', 'ingest', 'meter-definitions', 'not-found']);
+    expect(names).toEqual(['authorizer', 'consumer', 'filtering-rules', 'health', 'ingest', 'meter-definitions', 'not-found', 'usage', 'usage-events']);
     template.resourceCountIs('AWS::Lambda::Function', names.length);
   });
 

@@ -24,6 +24,9 @@ function grantsOf(name: string): Record<string, string[]> {
   return grantsByResource(statements);
 }
 
+const eventsIndexArn = () =>
+  JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [tables.Events, 'Arn'] }, '/index/byMeterTime']] });
+
 const queueArn = () => {
   const statement = policyStatements(stack, template, 'ingest').find((s) => actionsOf(s).includes('sqs:SendMessage'));
   return describeResource(statement!.Resource);
@@ -36,8 +39,17 @@ describe('IAM grants per function', () => {
     ['not-found', {}],
     ['meter-definitions', { [`${tables.Config}.Arn`]: READ_WRITE_DELETE }],
     ['filtering-rules', { [`${tables.Config}.Arn`]: READ_WRITE_DELETE }],
+    ['usage', { [`${tables.Config}.Arn`]: READ, [`${tables.Rollups}.Arn`]: READ }],
   ])('gives %s exactly what it uses', (name, expected) => {
     expect(grantsOf(name)).toEqual(expected);
+  });
+
+  it('lets usage-events read Config and the Events table with its time index', () => {
+    expect(grantsOf('usage-events')).toEqual({
+      [`${tables.Config}.Arn`]: READ,
+      [`${tables.Events}.Arn`]: READ,
+      [eventsIndexArn()]: READ,
+    });
   });
 
   it('lets ingest read Config and send to the queue, nothing else', () => {
@@ -49,6 +61,7 @@ describe('IAM grants per function', () => {
     expect(grantsOf('consumer')).toEqual({
       [`${tables.Config}.Arn`]: READ,
       [`${tables.Events}.Arn`]: READ_WRITE,
+      [eventsIndexArn()]: READ,
       [`${tables.Rollups}.Arn`]: READ_WRITE,
       [queueArn()]: CONSUME,
     });

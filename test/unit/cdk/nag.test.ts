@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { DeploySettings } from '../../../lib/deploy-settings.js';
 import type { StackRoute } from '../../../lib/route-plan.js';
 import { TallyStack } from '../../../lib/tally-stack.js';
-import { ROUTES_WITH_INGEST, testApp } from './support.js';
+import { routes } from '../../../functions/routes.js';
+import { testApp } from './support.js';
 
 interface Acknowledgment {
   readonly path: string;
@@ -14,7 +15,7 @@ interface Acknowledgment {
 
 function checkedApp(options: { settings?: Partial<DeploySettings>; routes?: readonly StackRoute[] } = {}): App {
   const app = testApp();
-  new TallyStack(app, 'Tally', { routes: ROUTES_WITH_INGEST, ...options });
+  new TallyStack(app, 'Tally', { routes: routes, ...options });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return app;
 }
@@ -42,7 +43,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('fails synth for a route that skips the authorizer without a recorded reason', () => {
     const app = checkedApp({
-      routes: [...ROUTES_WITH_INGEST, { method: 'GET', path: '/meter-definition-export', function: 'meter-definitions', authenticated: false }],
+      routes: [...routes, { method: 'GET', path: '/meter-definition-export', function: 'meter-definitions', authenticated: false }],
     });
     expect(() => app.synth()).toThrow(/The API does not implement authorization[\s\S]*GET --meter-definition-export/);
   });
@@ -58,7 +59,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('acknowledges the X-Ray wildcard only when tracing is on, on each function role', () => {
     const found = acknowledgments(checkedApp({ settings: { tracing: true } })).filter(({ id }) => id.includes('IAM5'));
-    expect(found).toHaveLength(7);
+    expect(found).toHaveLength(9);
     for (const { path, id, reason } of found) {
       expect(path).toMatch(/\/Role$/);
       expect(id).toBe('AwsSolutions::AwsSolutions-IAM5[Resource::*]');

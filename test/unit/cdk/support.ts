@@ -10,13 +10,6 @@ import { Tables } from '../../../lib/tables.js';
 import { TallyFunction } from '../../../lib/tally-function.js';
 import { TallyStack } from '../../../lib/tally-stack.js';
 
-/** The project's routes plus the ingest routes written on another branch, trailing slash included. */
-export const ROUTES_WITH_INGEST: readonly StackRoute[] = [
-  ...routes,
-  { method: 'POST', path: '/ingest', function: 'ingest', authenticated: true },
-  { method: 'POST', path: '/ingest/', function: 'ingest', authenticated: true },
-];
-
 // The feature flags of cdk.json shape the template (minimizePolicies merges statements), so tests use them too.
 const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as {
   context: Record<string, unknown>;
@@ -43,7 +36,7 @@ export function synthesize(
   options: { settings?: Partial<DeploySettings>; routes?: readonly StackRoute[] } = {},
 ): Synthesized {
   const app = testApp();
-  const stack = new TallyStack(app, 'Tally', { routes: ROUTES_WITH_INGEST, ...options });
+  const stack = new TallyStack(app, 'Tally', { routes, ...options });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
