@@ -80,3 +80,35 @@ describe('raw event listing on DynamoDB Local', () => {
     expect(await getRawEvent(ddb, testTables.Events, uniqueAccountId(), 'api-calls', event.eventId)).toBeUndefined();
   });
 });
+
+describe('raw event paging while events keep arriving', () => {
+  it('returns every event that existed when paging began exactly once, in order', async () => {
+    const accountId = uniqueAccountId('raw-live');
+    await configStore.createMeter(accountId, { meterApiName: 'api-calls', displayName: 'API', label: 'api-calls', type: 'SUM_OF_ALL_USAGE', dimensions: [] }, Date.now());
+    const deps = {
+      accounts: new AccountConfigCache((id) => configStore.loadAccountConfiguration(id)),
+      writer: new EventWriter(ddb, { events: testTables.Events, rollups: testTables.Rollups }, { retentionDays: 90 }),
+      log: new Logger({ logLevel: 'SILENT' }),
+    };
+    const time = (index: number) => START + index * 1_800_000;
+    const before = Array.from({ length: 30 }, (_, index) => queuedEvent({ meterValue: index, meterTimeInMillis: time(index * 2) }));
+    await consumeBatch([sqsRecord(messageBody(accountId, before))], deps);
+    const query: RawEventQuery = { accountId, meterApiName: 'api-calls', fromMillis: START, toMillis: START + 3 * 86_400_000, ascending: true, limit: 4 };
+    const seen: string[] = [];
+    const times: number[] = [];
+    let cursor: RawEventPosition | undefined;
+    for (let page = 0; page < 100; page++) {
+      // Between pages, new events land everywhere in the range, before and after the cursor.
+      await consumeBatch([sqsRecord(messageBody(accountId, [queuedEvent({ meterValue: 1000 + page, meterTimeInMillis: time(page * 2 + 1) }), queuedEvent({ meterValue: 2000 + page, meterTimeInMillis: time(1) + page })]))], deps);
+      const result = await listRawEvents(ddb, testTables.Events, query, cursor);
+      seen.push(...result.events.map((event) => event.eventId));
+      times.push(...result.events.map((event) => event.meterTimeInMillis));
+      cursor = result.next;
+      if (!cursor) break;
+    }
+    expect(cursor).toBeUndefined();
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const event of before) expect(seen).toContain(event.eventId);
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+  });
+});
