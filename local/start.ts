@@ -67,6 +67,8 @@ class UsageError extends Error {}
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // CloudWatch metric lines mean nothing on one machine.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   checkJava();
   const paths = localPaths();

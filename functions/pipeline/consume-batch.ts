@@ -11,10 +11,23 @@ import {
 import type { AccountConfigCache, AccountMeters } from '../store/account-config-cache.js';
 import type { EventWriter } from '../store/event-writer.js';
 
+/** What a batch did, for the operational metrics. */
+export interface BatchCounts {
+  counted: number;
+  filtered: number;
+  unknownMeter: number;
+  /** Dropped because the same event was in the batch already or stored before. */
+  duplicates: number;
+  /** Duplicates whose payload differed from the stored one. */
+  conflicts: number;
+  failedMessages: number;
+}
+
 export interface ConsumeDependencies {
   readonly accounts: Pick<AccountConfigCache, 'get'>;
   readonly writer: Pick<EventWriter, 'write' | 'applyExtremes' | 'flagConflicts'>;
   readonly log: Pick<Logger, 'warn' | 'error'>;
+  readonly onCounts?: (counts: BatchCounts) => void;
 }
 
 export class WholeBatchFailedError extends Error {
@@ -54,10 +67,17 @@ export async function consumeBatch(records: readonly SQSRecord[], deps: ConsumeD
     }
   }
 
-  const { unique } = dedupInBatch(planned);
+  const { unique, duplicates: inBatchDuplicates } = dedupInBatch(planned);
+  const counts: BatchCounts = { counted: 0, filtered: 0, unknownMeter: 0, duplicates: inBatchDuplicates.length, conflicts: 0, failedMessages: 0 };
   try {
     const outcome = await deps.writer.write(unique);
     for (const event of outcome.failed) failed.add(event.messageId);
+    for (const event of outcome.committed) {
+      if (event.status === 'counted') counts.counted++;
+      else if (event.status === 'filtered') counts.filtered++;
+      else counts.unknownMeter++;
+    }
+    counts.duplicates += outcome.duplicates.length;
 
     const contributors: Pick<PlannedEvent, 'event' | 'rollups' | 'messageId'>[] = [
       ...outcome.committed.filter((event) => event.status === 'counted'),
@@ -69,6 +89,7 @@ export async function consumeBatch(records: readonly SQSRecord[], deps: ConsumeD
     for (const event of await deps.writer.applyExtremes(contributors)) failed.add(event.messageId);
 
     const conflicts = outcome.duplicates.filter(({ planned: event, stored }) => isUnflaggedConflict(event, stored));
+    counts.conflicts = conflicts.length;
     for (const { planned: event } of conflicts) {
       deps.log.warn('duplicate event id with a different payload: counted once, flagged', {
         accountId: event.accountId,
@@ -81,9 +102,13 @@ export async function consumeBatch(records: readonly SQSRecord[], deps: ConsumeD
     // An unexpected storage error: every message that had events in play must come back.
     for (const event of unique) failed.add(event.messageId);
     deps.log.error('batch write failed', { error: error as Error });
+    counts.failedMessages = failed.size;
+    deps.onCounts?.(counts);
     if (failed.size === records.length) throw new WholeBatchFailedError(records.length, { cause: error });
   }
 
+  counts.failedMessages = failed.size;
+  deps.onCounts?.(counts);
   if (records.length > 0 && failed.size === records.length) throw new WholeBatchFailedError(records.length);
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
 }

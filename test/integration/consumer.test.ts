@@ -228,3 +228,23 @@ describe('consumer at the edges of what ingest accepts', () => {
     expect(rows[0]!.sum).toBeCloseTo(0, 9);
   });
 });
+
+describe('consumer batch counts', () => {
+  it('reports counted, filtered, unknown-meter, duplicate and conflicting events for the metrics', async () => {
+    const account = await setUpAccount();
+    await configStore.putRule(account, { meterApiName: 'api-calls', dimensionName: 'region', dimensionValues: ['internal'], action: 'EXCLUDE' }, Date.now());
+    const stored = queuedEvent({ meterValue: 1 });
+    await consumeBatch([sqsRecord(messageBody(account, [stored]))], dependencies());
+    const counted = queuedEvent();
+    const counts: unknown[] = [];
+    await consumeBatch(
+      [
+        sqsRecord(messageBody(account, [counted, counted, queuedEvent({ dimensions: { region: 'internal' } }), queuedEvent({ meterApiName: 'gone' })])),
+        sqsRecord(messageBody(account, [{ ...stored, meterValue: 2 }])),
+        sqsRecord('corrupt', 'corrupt-2'),
+      ],
+      { ...dependencies(), onCounts: (batch) => counts.push(batch) },
+    );
+    expect(counts).toEqual([{ counted: 1, filtered: 1, unknownMeter: 1, duplicates: 2, conflicts: 1, failedMessages: 1 }]);
+  });
+});

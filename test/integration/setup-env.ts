@@ -8,6 +8,7 @@ import { localTableNames } from '../../local/tables.js';
 // queue of this test file's own (so no file sees another's messages) before any test imports them.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 const sqs = localSqsClient(inject('sqsEndpoint'));
 const { queue } = await createQueuePair(sqs, `test-events-${randomUUID().slice(0, 8)}`);
 sqs.destroy();
