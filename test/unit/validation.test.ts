@@ -69,6 +69,11 @@ describe('Problems', () => {
       ['', 'f: must not be empty'],
       ['  \t', 'f: must not be empty'],
       ['abcdef', 'f: must be at most 5 characters, got 6'],
+      ['a\ud800', 'f: must be valid Unicode text (it holds an unpaired UTF-16 surrogate)'],
+      ['\udc00b', 'f: must be valid Unicode text (it holds an unpaired UTF-16 surrogate)'],
+      ['\udc00\ud800', 'f: must be valid Unicode text (it holds an unpaired UTF-16 surrogate)'],
+      ['😀', undefined],
+      ['é\u0000', undefined],
     ])('%j -> %s', (value, problem) => {
       const problems = new Problems();
       const result = problems.checkString('f', value, rule);
