@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { generateApiKey, generateKeyId, hashApiKey, keyHint } from '../../functions/domain/api-keys.js';
 import { ConfigStore } from '../../functions/store/config-store.js';
 import { startGateway, type Gateway } from '../../local/gateway.js';
@@ -75,4 +75,28 @@ export function apiClient(baseUrl: string, apiKey?: string): ApiClient {
 
 export async function startTestGateway(): Promise<Gateway> {
   return startGateway(0);
+}
+
+export interface TestAccount {
+  readonly accountId: string;
+  readonly apiKey: string;
+  readonly keyId: string;
+  /** A client that sends this account's key. */
+  readonly api: ApiClient;
+}
+
+/** A fresh account with one API key, and a client for it. */
+export async function newTestAccount(baseUrl: string, label = 'acct'): Promise<TestAccount> {
+  const accountId = uniqueAccountId(label);
+  const { apiKey, keyId } = await createApiKey(accountId);
+  return { accountId, apiKey, keyId, api: apiClient(baseUrl, apiKey) };
+}
+
+/** Asserts the seed's ErrorResponse shape: exactly message, code and details, all strings. */
+export function expectErrorResponse(response: ApiResponse, status: number, code: string): void {
+  expect(response.status, response.text).toBe(status);
+  expect(Object.keys(response.body ?? {}).sort(), response.text).toEqual(['code', 'details', 'message']);
+  expect(response.body.code).toBe(code);
+  expect(typeof response.body.message).toBe('string');
+  expect(typeof response.body.details).toBe('string');
 }
