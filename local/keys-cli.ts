@@ -4,7 +4,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { generateApiKey, generateKeyId, hashApiKey, keyHint, parseAccountId } from '../functions/domain/api-keys.js';
-import { TallyError } from '../functions/domain/errors.js';
+import { TallyError, ValidationError } from '../functions/domain/errors.js';
 import { ConfigStore } from '../functions/store/config-store.js';
 import { LOCAL_CREDENTIALS } from '../functions/runtime.js';
 import { LOCAL_REGION, openLocalDatabase } from './local-env.js';
@@ -78,7 +78,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const needAccount = () => {
     if (!values.account) throw new UsageError(`${command} needs --account <accountId>`);
-    return parseAccountId(values.account);
+    try {
+      return parseAccountId(values.account);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new UsageError(`--account: ${error.details}`);
+      throw error;
+    }
   };
   if (!['create', 'list', 'revoke'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   if (command === 'revoke' && rest.length !== 1) throw new UsageError('revoke needs exactly one <keyId>');
