@@ -104,7 +104,8 @@ async function answers(url: string): Promise<boolean> {
 
 const meter = { meterApiName: 'api-calls', displayName: 'API Calls', type: 'SUM_OF_ALL_USAGE' };
 
-describe('npm start', () => {
+// Each start waits for a JVM; on a busy two-core machine a restart test needs more than the default.
+describe('npm start', { timeout: 240_000 }, () => {
   it('serves the API in memory with the TALLY_API_KEY, and Ctrl-C stops it and its database', async () => {
     const home = newHome();
     const chosenKey = `dev-key-${randomBytes(8).toString('hex')}`;
