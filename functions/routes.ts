@@ -85,8 +85,8 @@ function matchPath(template: string, path: string): Record<string, string> | und
 }
 
 /** Matches like API Gateway: a literal segment wins over a parameter; method decides 405 vs 404. */
-export function matchRoute(method: string, path: string): RouteMatch {
-  const candidates = routes
+export function matchRoute(method: string, path: string, table: readonly RouteDefinition[] = routes): RouteMatch {
+  const candidates = table
     .map((definition) => ({ definition, parameters: matchPath(definition.path, path) }))
     .filter((candidate) => candidate.parameters !== undefined);
   const sameMethod = candidates

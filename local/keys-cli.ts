@@ -4,9 +4,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { generateApiKey, generateKeyId, hashApiKey, keyHint, parseAccountId } from '../functions/domain/api-keys.js';
-import { TallyError } from '../functions/domain/errors.js';
+import { TallyError, ValidationError } from '../functions/domain/errors.js';
 import { ConfigStore } from '../functions/store/config-store.js';
-import { openLocalDatabase } from './local-env.js';
+import { LOCAL_CREDENTIALS } from '../functions/runtime.js';
+import { LOCAL_REGION, openLocalDatabase } from './local-env.js';
+import { localTableNames } from './tables.js';
 
 /**
  * `npm run --silent keys -- <command>`: manage API keys. Only the new key goes to stdout on
@@ -26,7 +28,8 @@ commands:
 options:
   --table <name>      the deployed Config table (default: TALLY_CONFIG_TABLE, else the local database)
   --region <region>   AWS region of the deployed table (default: AWS_REGION)
-  --endpoint <url>    a DynamoDB endpoint to use instead (e.g. another DynamoDB Local)`;
+  --endpoint <url>    a DynamoDB endpoint to use instead, e.g. the DynamoDB Local of an
+                      \`npm start -- --in-memory\` (table default: tally-config)`;
 
 class UsageError extends Error {}
 
@@ -36,11 +39,13 @@ interface Target {
 }
 
 async function openTarget(values: { table?: string; region?: string; endpoint?: string }): Promise<Target> {
-  const table = values.table ?? process.env.TALLY_CONFIG_TABLE;
+  // An endpoint is another DynamoDB Local (e.g. the one of an --in-memory `npm start`): local table name and region.
+  const table = values.table ?? process.env.TALLY_CONFIG_TABLE ?? (values.endpoint ? localTableNames().Config : undefined);
   if (table) {
+    const region = values.region ?? process.env.AWS_REGION ?? (values.endpoint ? LOCAL_REGION : undefined);
     const client = new DynamoDBClient({
-      ...(values.region ?? process.env.AWS_REGION ? { region: values.region ?? process.env.AWS_REGION } : {}),
-      ...(values.endpoint ? { endpoint: values.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      ...(region ? { region } : {}),
+      ...(values.endpoint ? { endpoint: values.endpoint, credentials: LOCAL_CREDENTIALS } : {}),
     });
     return { store: new ConfigStore(DynamoDBDocumentClient.from(client), table), close: async () => client.destroy() };
   }
@@ -73,7 +78,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const needAccount = () => {
     if (!values.account) throw new UsageError(`${command} needs --account <accountId>`);
-    return parseAccountId(values.account);
+    try {
+      return parseAccountId(values.account);
+    } catch (error) {
+      if (error instanceof ValidationError) throw new UsageError(`--account: ${error.details}`);
+      throw error;
+    }
   };
   if (!['create', 'list', 'revoke'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   if (command === 'revoke' && rest.length !== 1) throw new UsageError('revoke needs exactly one <keyId>');

@@ -14,6 +14,8 @@ export function describeType(value: unknown): string {
   return typeof value;
 }
 
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
 export class Problems {
   constructor(
     private readonly prefix = '',
@@ -76,6 +78,11 @@ export class Problems {
     }
     if (value.trim() === '') {
       this.add(field, 'must not be empty');
+      return undefined;
+    }
+    // An unpaired surrogate has no UTF-8 form: DynamoDB refuses it, which would surface as a 500.
+    if (UNPAIRED_SURROGATE.test(value)) {
+      this.add(field, 'must be valid Unicode text (it holds an unpaired UTF-16 surrogate)');
       return undefined;
     }
     if (value.length > rule.maxLength) {

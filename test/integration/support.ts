@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { generateApiKey, generateKeyId, hashApiKey, keyHint } from '../../functions/domain/api-keys.js';
 import { ConfigStore } from '../../functions/store/config-store.js';
 import { startGateway, type Gateway } from '../../local/gateway.js';
@@ -115,4 +115,28 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMillis} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+export interface TestAccount {
+  readonly accountId: string;
+  readonly apiKey: string;
+  readonly keyId: string;
+  /** A client that sends this account's key. */
+  readonly api: ApiClient;
+}
+
+/** A fresh account with one API key, and a client for it. */
+export async function newTestAccount(baseUrl: string, label = 'acct'): Promise<TestAccount> {
+  const accountId = uniqueAccountId(label);
+  const { apiKey, keyId } = await createApiKey(accountId);
+  return { accountId, apiKey, keyId, api: apiClient(baseUrl, apiKey) };
+}
+
+/** Asserts the seed's ErrorResponse shape: exactly message, code and details, all strings. */
+export function expectErrorResponse(response: ApiResponse, status: number, code: string): void {
+  expect(response.status, response.text).toBe(status);
+  expect(Object.keys(response.body ?? {}).sort(), response.text).toEqual(['code', 'details', 'message']);
+  expect(response.body.code).toBe(code);
+  expect(typeof response.body.message).toBe('string');
+  expect(typeof response.body.details).toBe('string');
 }

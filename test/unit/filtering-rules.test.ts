@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseFilteringRuleInput, ruleKeeps, rulesKeep, type FilteringRule } from '../../functions/domain/filtering-rules.js';
+import { newRuleId, parseFilteringRuleInput, parseRuleId, ruleKeeps, rulesKeep, type FilteringRule } from '../../functions/domain/filtering-rules.js';
 import { ValidationError } from '../../functions/domain/errors.js';
 import { detailsOfError } from './support.js';
 
@@ -70,5 +70,23 @@ describe('rulesKeep', () => {
 
   it('does not read inherited properties as dimensions', () => {
     expect(ruleKeeps(rule({ dimensionName: 'toString', dimensionValues: ['x'] }), {})).toBe(false);
+  });
+});
+
+describe('parseRuleId', () => {
+  it('accepts generated and client-chosen ids', () => {
+    const generated = newRuleId();
+    expect(generated).toMatch(/^rule-[0-9a-f-]{36}$/);
+    expect(parseRuleId(generated)).toBe(generated);
+    expect(parseRuleId('region.us:1_a-b')).toBe('region.us:1_a-b');
+  });
+
+  it.each([
+    [undefined, 'ruleId: must not be empty'],
+    ['a b', 'ruleId: "a b" is not valid: letters, digits and _ . : - only'],
+    ['a/b', 'is not valid'],
+    ['r'.repeat(129), 'ruleId: must be at most 128 characters, got 129'],
+  ])('rejects %j', (value, expected) => {
+    expect(detailsOfError(() => parseRuleId(value), ValidationError)).toContain(expected);
   });
 });
