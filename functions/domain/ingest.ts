@@ -225,15 +225,6 @@ function validateRecord(value: JsonObject, problems: Problems, context: IngestCo
 
 const present = (value: unknown) => value !== undefined && value !== null;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** JSON text can escape a lone surrogate (\ud800); it has no UTF-8 form and would be mangled downstream. */
-function wellFormed(field: string, value: string, problems: Problems): boolean {
-  if (!LONE_SURROGATE.test(value)) return true;
-  problems.add(field, 'contains an unpaired UTF-16 surrogate (not valid Unicode text)');
-  return false;
-}
-
 function checkCustomerId(event: JsonObject, problems: Problems): string | undefined {
   if (!present(event.customerId) || event.customerId === '') {
     problems.add(
@@ -243,14 +234,14 @@ function checkCustomerId(event: JsonObject, problems: Problems): string | undefi
     return undefined;
   }
   const customerId = problems.checkString('customerId', event.customerId, { maxLength: INGEST_LIMITS.customerIdMaxLength });
-  return customerId !== undefined && wellFormed('customerId', customerId, problems) ? customerId : undefined;
+  return customerId;
 }
 
 /** Absent, null and "" all mean "no uniqueId" (the Go SDK sends "" when none was set). */
 function checkUniqueId(event: JsonObject, problems: Problems): string | undefined {
   if (!present(event.uniqueId) || event.uniqueId === '') return undefined;
   const uniqueId = problems.checkString('uniqueId', event.uniqueId, { maxLength: INGEST_LIMITS.uniqueIdMaxLength });
-  return uniqueId !== undefined && wellFormed('uniqueId', uniqueId, problems) ? uniqueId : undefined;
+  return uniqueId;
 }
 
 function formatDuration(millis: number): string {
@@ -390,11 +381,11 @@ function checkDimensions(value: unknown, problems: Problems): Record<string, str
     if (name.trim() === '') problems.add('dimensions', 'a dimension name must not be empty');
     else if (name.length > INGEST_LIMITS.dimensionNameMaxLength) {
       problems.add(field, `the name must be at most ${INGEST_LIMITS.dimensionNameMaxLength} characters, got ${name.length}`);
-    } else wellFormed(field, name, problems);
+    } else problems.wellFormed(field, name);
     if (typeof dimensionValue !== 'string') problems.add(field, `expected a string value, got ${describeType(dimensionValue)}`);
     else if (dimensionValue.length > INGEST_LIMITS.dimensionValueMaxLength) {
       problems.add(field, `the value must be at most ${INGEST_LIMITS.dimensionValueMaxLength} characters, got ${dimensionValue.length}`);
-    } else wellFormed(field, dimensionValue, problems);
+    } else problems.wellFormed(field, dimensionValue);
   }
   return problems.list.length > before ? undefined : Object.fromEntries(entries as [string, string][]);
 }

@@ -35,6 +35,16 @@ export class Problems {
     return this.list.length === 0;
   }
 
+  /**
+   * JSON can escape a lone surrogate (\ud800). It has no UTF-8 form: DynamoDB refuses it, which
+   * would surface as a 500, and other stores would mangle it.
+   */
+  wellFormed(field: string, value: string): boolean {
+    if (!UNPAIRED_SURROGATE.test(value)) return true;
+    this.add(field, 'must be valid Unicode text (it holds an unpaired UTF-16 surrogate)');
+    return false;
+  }
+
   rejectUnknownFields(body: JsonObject, allowed: readonly string[]): void {
     for (const field of Object.keys(body)) {
       if (!allowed.includes(field)) {
@@ -80,11 +90,7 @@ export class Problems {
       this.add(field, 'must not be empty');
       return undefined;
     }
-    // An unpaired surrogate has no UTF-8 form: DynamoDB refuses it, which would surface as a 500.
-    if (UNPAIRED_SURROGATE.test(value)) {
-      this.add(field, 'must be valid Unicode text (it holds an unpaired UTF-16 surrogate)');
-      return undefined;
-    }
+    if (!this.wellFormed(field, value)) return undefined;
     if (value.length > rule.maxLength) {
       this.add(field, `must be at most ${rule.maxLength} characters, got ${value.length}`);
       return undefined;

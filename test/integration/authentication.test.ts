@@ -28,6 +28,14 @@ afterAll(async () => {
   await gateway.close();
 });
 
+const usageQuery = {
+  meterApiName: 'api-calls',
+  startTimeInSeconds: Math.floor(Date.now() / 1000) - 86_400,
+  endTimeInSeconds: Math.floor(Date.now() / 1000),
+  aggregation: 'SUM',
+  timeGroupingInterval: 'DAY',
+};
+
 /** Every authenticated route, with concrete paths and bodies that would succeed with a good key. */
 const authenticatedRequests: ReadonlyArray<{ method: string; path: string; body?: unknown }> = [
   { method: 'GET', path: '/meter-definition' },
@@ -42,6 +50,18 @@ const authenticatedRequests: ReadonlyArray<{ method: string; path: string; body?
     body: { meterApiName: 'api-calls', dimensionName: 'region', dimensionValues: ['us'], action: 'INCLUDE' },
   },
   { method: 'DELETE', path: '/meter-event-filtering-rules/some-rule' },
+  ...['/ingest', '/ingest/'].map((path) => ({
+    method: 'POST',
+    path,
+    body: [{ meterApiName: 'api-calls', customerId: 'c1', meterValue: 1, meterTimeInMillis: Date.now() }],
+  })),
+  ...['/usage', '/usage/'].map((path) => ({ method: 'POST', path, body: usageQuery })),
+  ...['/usage/batch', '/usage/batch/'].map((path) => ({ method: 'POST', path, body: [usageQuery] })),
+  ...['/usage/all', '/usage/all/'].map((path) => ({
+    method: 'GET',
+    path: `${path}?startTimeInSeconds=${usageQuery.startTimeInSeconds}&timeGroupingInterval=DAY`,
+  })),
+  ...['/usage/events', '/usage/events/'].map((path) => ({ method: 'GET', path: `${path}?meterApiName=api-calls` })),
 ];
 
 describe('API keys on every authenticated route', () => {

@@ -328,7 +328,7 @@ describe('validateIngestRecords', () => {
       [7, 'uniqueId: expected a string, got number'],
       ['  ', 'uniqueId: must not be empty'],
       ['u'.repeat(INGEST_LIMITS.uniqueIdMaxLength + 1), 'uniqueId: must be at most 256 characters'],
-      ['\udc00x', 'uniqueId: contains an unpaired UTF-16 surrogate'],
+      ['\udc00x', 'uniqueId: must be valid Unicode text (it holds an unpaired UTF-16 surrogate)'],
     ])('rejects %j', (uniqueId, expected) => {
       expect(problemsOf({ ...event, uniqueId })).toContain(expected);
     });
@@ -365,7 +365,7 @@ describe('validateIngestRecords', () => {
       [{ '': 'x' }, 'dimensions: a dimension name must not be empty'],
       [{ ['k'.repeat(65)]: 'x' }, 'the name must be at most 64 characters, got 65'],
       [{ region: 'v'.repeat(257) }, 'dimensions.region: the value must be at most 256 characters, got 257'],
-      [{ region: '\ud800' }, 'dimensions.region: contains an unpaired UTF-16 surrogate'],
+      [{ region: '\ud800' }, 'dimensions.region: must be valid Unicode text (it holds an unpaired UTF-16 surrogate)'],
     ])('rejects %j', (dimensions, expected) => {
       expect(problemsOf({ ...event, dimensions })).toContain(expected);
     });
