@@ -7,6 +7,7 @@ import {
   planMessage,
   storedContribution,
   type PlannedEvent,
+  type StoredEventFields,
 } from '../domain/consumption.js';
 import type { AccountConfigCache, AccountMeters } from '../store/account-config-cache.js';
 import type { EventWriter } from '../store/event-writer.js';
@@ -29,6 +30,8 @@ export interface ConsumeDependencies {
   readonly log: Pick<Logger, 'warn' | 'error'>;
   readonly onCounts?: (counts: BatchCounts) => void;
 }
+
+const keyOf = (event: Pick<PlannedEvent, 'key'>) => `${event.key.pk}\u0000${event.key.sk}`;
 
 export class WholeBatchFailedError extends Error {
   constructor(count: number, options?: { cause?: unknown }) {
@@ -88,7 +91,24 @@ export async function consumeBatch(records: readonly SQSRecord[], deps: ConsumeD
     ];
     for (const event of await deps.writer.applyExtremes(contributors)) failed.add(event.messageId);
 
-    const conflicts = outcome.duplicates.filter(({ planned: event, stored }) => isUnflaggedConflict(event, stored));
+    // What is now stored under each key this batch wrote or found, to judge the dropped copies by.
+    const storedByKey = new Map<string, StoredEventFields>();
+    for (const event of outcome.committed) storedByKey.set(keyOf(event), { payloadHash: event.payloadHash });
+    for (const { planned: event, stored } of outcome.duplicates) storedByKey.set(keyOf(event), stored);
+    const candidates = [
+      ...outcome.duplicates,
+      ...inBatchDuplicates.flatMap((event) => {
+        const stored = storedByKey.get(keyOf(event));
+        return stored ? [{ planned: event, stored }] : [];
+      }),
+    ];
+    const flagged = new Set<string>();
+    const conflicts = candidates.filter(({ planned: event, stored }) => {
+      const id = `${keyOf(event)}\u0000${event.payloadHash}`;
+      if (!isUnflaggedConflict(event, stored) || flagged.has(id)) return false;
+      flagged.add(id);
+      return true;
+    });
     counts.conflicts = conflicts.length;
     for (const { planned: event } of conflicts) {
       deps.log.warn('duplicate event id with a different payload: counted once, flagged', {

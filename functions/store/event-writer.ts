@@ -173,7 +173,7 @@ export class EventWriter {
   }
 
   /** Best effort: the event is counted either way; the flag only informs. */
-  async flagConflicts(conflicts: readonly StoredDuplicate[]): Promise<void> {
+  async flagConflicts(conflicts: readonly Pick<StoredDuplicate, 'planned'>[]): Promise<void> {
     await forEachLimited(conflicts, this.concurrency, async ({ planned }) => {
       await this.sendIdempotentUpdate(buildFlagConflict(this.tables.events, planned.key, planned.payloadHash, this.now()));
     });

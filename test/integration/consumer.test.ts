@@ -248,3 +248,18 @@ describe('consumer batch counts', () => {
     expect(counts).toEqual([{ counted: 1, filtered: 1, unknownMeter: 1, duplicates: 2, conflicts: 1, failedMessages: 1 }]);
   });
 });
+
+describe('conflicts inside one batch', () => {
+  it('flags an id reused with another payload in the same batch, counting the first payload once', async () => {
+    const account = await setUpAccount();
+    const first = queuedEvent({ meterValue: 5 });
+    const counts: { conflicts: number }[] = [];
+    await consumeBatch(
+      [sqsRecord(messageBody(account, [first])), sqsRecord(messageBody(account, [{ ...first, meterValue: 50 }, { ...first, meterValue: 50 }]))],
+      { ...dependencies(), onCounts: (batch) => counts.push(batch) },
+    );
+    expect(counts.map((batch) => batch.conflicts)).toEqual([1]);
+    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 5, count: 1 });
+    expect(await storedEvent(account, first)).toMatchObject({ meterValue: 5, duplicateConflict: true });
+  });
+});
