@@ -25,8 +25,8 @@ function tokenScope(accountId: string, request: RawEventRequest): PageTokenScope
     query: {
       meterApiName: request.meterApiName,
       customerId: request.customerId,
-      fromMillis: request.fromMillis,
-      toMillis: request.toMillis,
+      startTimeInSeconds: request.requestedRange.startTimeInSeconds,
+      endTimeInSeconds: request.requestedRange.endTimeInSeconds,
       ascending: request.ascending,
     },
   };

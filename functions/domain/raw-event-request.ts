@@ -12,6 +12,8 @@ export interface RawEventRequest {
   readonly ascending: boolean;
   readonly limit: number;
   readonly nextPageToken?: string;
+  /** The range as the client gave it: a page token continues "the last day until now" as such. */
+  readonly requestedRange: { readonly startTimeInSeconds?: number; readonly endTimeInSeconds?: number };
 }
 
 export const RAW_EVENT_LIMITS = {
@@ -66,8 +68,10 @@ export function parseRawEventRequest(
   const customerId = problems.optionalString(present, 'customerId', { maxLength: RAW_EVENT_LIMITS.valueMaxLength });
   const uniqueId = problems.optionalString(present, 'uniqueId', { maxLength: RAW_EVENT_LIMITS.valueMaxLength });
   const nextPageToken = problems.optionalString(present, 'nextPageToken', { maxLength: 4_096 });
-  const end = seconds(problems, 'endTimeInSeconds', parameters.endTimeInSeconds) ?? Math.ceil(nowMillis / 1000);
-  const start = seconds(problems, 'startTimeInSeconds', parameters.startTimeInSeconds) ?? end - RAW_EVENT_LIMITS.defaultRangeSeconds;
+  const requestedEnd = seconds(problems, 'endTimeInSeconds', parameters.endTimeInSeconds);
+  const requestedStart = seconds(problems, 'startTimeInSeconds', parameters.startTimeInSeconds);
+  const end = requestedEnd ?? Math.ceil(nowMillis / 1000);
+  const start = requestedStart ?? end - RAW_EVENT_LIMITS.defaultRangeSeconds;
   if (start >= end) problems.add('startTimeInSeconds', `must be before endTimeInSeconds (${start} >= ${end})`);
   if (end - start > RAW_EVENT_LIMITS.maxRangeDays * 86_400) {
     problems.add('startTimeInSeconds', `the range may span at most ${RAW_EVENT_LIMITS.maxRangeDays} days; page through shorter ranges`);
@@ -90,5 +94,9 @@ export function parseRawEventRequest(
     // Newest first unless asked otherwise: "what happened lately" is the common question.
     ascending: ascendingText === 'true',
     limit: limit ?? size ?? RAW_EVENT_LIMITS.defaultPageSize,
+    requestedRange: {
+      ...(requestedStart === undefined ? {} : { startTimeInSeconds: requestedStart }),
+      ...(requestedEnd === undefined ? {} : { endTimeInSeconds: requestedEnd }),
+    },
   };
 }

@@ -136,6 +136,16 @@ describe('raw event route', () => {
     expect(seen).toEqual(events.map((event) => event.meterValue));
   });
 
+  it('keeps paging a listing that ends now, as the clock moves on', async () => {
+    const open = `/usage/events?meterApiName=api-calls&startTimeInSeconds=${start}&isAscending=true&limit=5`;
+    const first = await a.get(open);
+    expect(first.body.events).toHaveLength(5);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const second = await a.get(`${open}&nextPageToken=${first.body.nextPageToken}`);
+    expect(second.status).toBe(200);
+    expect(second.body.events.map((event: { meterValue: number }) => event.meterValue)).toEqual([5, 6, 7, 8]);
+  });
+
   it('finds one event by uniqueId with its status', async () => {
     const response = await a.get(`/usage/events/?meterApiName=api-calls&uniqueId=${events[3]!.eventId}`);
     expect(response.body.events).toEqual([expect.objectContaining({ uniqueId: events[3]!.eventId, status: 'counted', meterValue: 3 })]);
