@@ -1,0 +1,178 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import { planMessage, rollupDeltas, type PlannedEvent } from '../functions/domain/consumption.js';
+import { consumeBatch, type ConsumeDependencies } from '../functions/pipeline/consume-batch.js';
+import { AccountConfigCache, type AccountMeters } from '../functions/store/account-config-cache.js';
+import { buildRollupAdd, eventItem, type DataTables } from '../functions/store/event-commands.js';
+import { EventWriter } from '../functions/store/event-writer.js';
+import { cancellationReasons } from '../functions/store/dynamo.js';
+import { forEachLimited } from '../functions/store/retry.js';
+import { DECLARED_DIMENSIONS, type Workload, type WorkloadMessage, type WorkloadSpec } from './workload.js';
+
+export const RETENTION_DAYS = 90;
+
+/** The one meter the workload reports to, with its three declared dimensions. */
+export function benchAccountConfiguration(spec: Pick<WorkloadSpec, 'meterApiName'>) {
+  return {
+    meters: [
+      {
+        meterApiName: spec.meterApiName,
+        displayName: 'API calls',
+        label: 'calls',
+        type: 'SUM_OF_ALL_USAGE' as const,
+        dimensions: [...DECLARED_DIMENSIONS],
+        meterTimeInMillis: 0,
+      },
+    ],
+    rules: [],
+  };
+}
+
+/** An SQS record as the Lambda event source hands it over; only the body and id matter here. */
+export function sqsRecordOf(message: WorkloadMessage): SQSRecord {
+  return {
+    messageId: message.messageId,
+    receiptHandle: message.messageId,
+    body: JSON.stringify(message.body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(message.body.receivedAtMillis),
+      SenderId: 'bench',
+      ApproximateFirstReceiveTimestamp: String(message.body.receivedAtMillis),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:tally-events',
+    awsRegion: 'us-east-1',
+  };
+}
+
+export interface ConsumerRun {
+  readonly deliveredEvents: number;
+  readonly elapsedMillis: number;
+  /** Wall time of each event-source batch, as a consumer invocation would bill it. */
+  readonly batchMillis: readonly number[];
+  /** DynamoDB requests sent, by command name. */
+  readonly requests: Readonly<Record<string, number>>;
+}
+
+export interface TallyRun extends ConsumerRun {
+  /** Time inside the exactly-once transactions, and inside the MIN/MAX step that follows them. */
+  readonly writeMillis: number;
+  readonly extremesMillis: number;
+}
+
+export type BatchProgress = (eventsDone: number, elapsedMillis: number) => void;
+
+/** Counts the requests a consumer sends, by command. */
+function countingClient(ddb: DynamoDBDocumentClient, requests: Record<string, number>): DynamoDBDocumentClient {
+  return new Proxy(ddb, {
+    get: (target, property, receiver) =>
+      property === 'send'
+        ? (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+            const name = command.constructor.name.replace(/Command$/, '');
+            requests[name] = (requests[name] ?? 0) + 1;
+            return target.send(command);
+          }
+        : Reflect.get(target, property, receiver),
+  });
+}
+
+/** Feeds the workload, batch after batch, to Tally's consumer exactly as the Lambda handler does. */
+export async function runTallyConsumer(
+  workload: Workload,
+  ddb: DynamoDBDocumentClient,
+  tables: DataTables,
+  onBatch: BatchProgress = () => {},
+): Promise<TallyRun> {
+  const configuration = benchAccountConfiguration(workload.spec);
+  const accounts = new AccountConfigCache(async () => configuration);
+  const requests: Record<string, number> = {};
+  const writer = new EventWriter(countingClient(ddb, requests), tables, { retentionDays: RETENTION_DAYS });
+  const phases = { writeMillis: 0, extremesMillis: 0 };
+  const timed = async <T>(phase: keyof typeof phases, work: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    try {
+      return await work();
+    } finally {
+      phases[phase] += performance.now() - start;
+    }
+  };
+  const timedWriter: ConsumeDependencies['writer'] = {
+    write: (events) => timed('writeMillis', () => writer.write(events)),
+    applyExtremes: (contributors) => timed('extremesMillis', () => writer.applyExtremes(contributors)),
+    flagConflicts: (conflicts) => writer.flagConflicts(conflicts),
+  };
+  const log = new Logger({ logLevel: 'SILENT' });
+  const batchMillis: number[] = [];
+  let eventsDone = 0;
+  const start = performance.now();
+  for (const batch of workload.batches) {
+    const batchStart = performance.now();
+    const response = await consumeBatch(batch.map(sqsRecordOf), { accounts, writer: timedWriter, log });
+    if (response.batchItemFailures.length > 0) {
+      throw new Error(`Tally's consumer reported ${response.batchItemFailures.length} failed messages`);
+    }
+    batchMillis.push(performance.now() - batchStart);
+    eventsDone += batch.reduce((total, message) => total + message.body.events.length, 0);
+    onBatch(eventsDone, performance.now() - start);
+  }
+  return { deliveredEvents: eventsDone, elapsedMillis: performance.now() - start, batchMillis, requests, ...phases };
+}
+
+/**
+ * The baseline: one TransactWriteItems per event, holding its marker Put (if absent) and the ADDs
+ * to its hourly and daily rollups, the same items Tally writes. A failed condition means the event
+ * was seen before. No MIN/MAX, so the baseline does strictly less work than Tally.
+ */
+export async function runNaiveConsumer(
+  workload: Workload,
+  ddb: DynamoDBDocumentClient,
+  tables: DataTables,
+  concurrency: number,
+  onBatch: BatchProgress = () => {},
+): Promise<ConsumerRun> {
+  const account = naiveAccount(workload.spec);
+  const requests: Record<string, number> = {};
+  const counted = countingClient(ddb, requests);
+  const batchMillis: number[] = [];
+  let eventsDone = 0;
+  const start = performance.now();
+  for (const batch of workload.batches) {
+    const batchStart = performance.now();
+    const events = batch.flatMap((message) => planMessage(message.body, message.messageId, account));
+    await forEachLimited(events, concurrency, (planned) => writeOneEvent(counted, tables, planned));
+    batchMillis.push(performance.now() - batchStart);
+    eventsDone += events.length;
+    onBatch(eventsDone, performance.now() - start);
+  }
+  return { deliveredEvents: eventsDone, elapsedMillis: performance.now() - start, batchMillis, requests };
+}
+
+function naiveAccount(spec: WorkloadSpec): AccountMeters {
+  const configuration = benchAccountConfiguration(spec);
+  return { meters: new Map(configuration.meters.map((meter) => [meter.meterApiName, meter])), rulesByMeter: new Map() };
+}
+
+async function writeOneEvent(ddb: DynamoDBDocumentClient, tables: DataTables, planned: PlannedEvent): Promise<void> {
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tables.events,
+              Item: eventItem(planned, Date.now(), RETENTION_DAYS),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          ...rollupDeltas([planned]).map((delta) => ({ Update: buildRollupAdd(tables.rollups, delta) })),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationReasons(error)?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
+  }
+}
