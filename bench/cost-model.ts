@@ -138,7 +138,7 @@ export function costPerMillionEvents(inputs: CostInputs, prices: Prices = AWS_LI
   ];
 }
 
-export const totalDollars = (lines: readonly CostLine[]) => lines.reduce((total, line) => total + line.dollars, 0);
+export const totalDollars = (lines: readonly Pick<CostLine, 'dollars'>[]) => lines.reduce((total, line) => total + line.dollars, 0);
 
 function fmt(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
