@@ -24,6 +24,8 @@ export interface PlanInputs {
   readonly hourlyRollupWru: number;
   readonly dailyRollupWru: number;
   readonly minMaxWru: number;
+  /** Transactions cancelled by an already-stored event, charged in full (upper bound); half their items are event Puts. */
+  readonly cancelledTransactionWru: number;
   readonly readUnitsPerEvent: number;
   readonly eventItemBytes: number;
   /** Latencies on AWS (assumptions): a 100-action TransactWriteItems and a single UpdateItem. */
@@ -47,14 +49,15 @@ export const DEFAULT_PLAN_INPUTS: PlanInputs = {
   eventsPerRequest: 100,
   ingestMillisPerRequest: 30,
   eventsPerConsumerBatch: 100 * 100,
-  transactionsPerEvent: 1 / 40,
-  minMaxUpdatesPerEvent: 1.6,
+  transactionsPerEvent: 1 / 51,
+  minMaxUpdatesPerEvent: 1.36,
   eventPutWru: 2,
   indexWru: 1,
-  hourlyRollupWru: 0.8,
-  dailyRollupWru: 0.8,
-  minMaxWru: 1.6,
-  readUnitsPerEvent: 0.4,
+  hourlyRollupWru: 0.9,
+  dailyRollupWru: 0.9,
+  minMaxWru: 1.36,
+  cancelledTransactionWru: 0.51,
+  readUnitsPerEvent: 0.46,
   eventItemBytes: 514,
   transactionMillis: 50,
   updateMillis: 6,
@@ -125,9 +128,14 @@ export function tablePlans(inputs: PlanInputs): TablePlan[] {
     partitionsForStorage: Math.ceil((storedGb * 2 ** 30) / AWS_DEFAULT_QUOTAS.dynamoDbPartitionStorageBytes),
   });
   return [
-    plan('Events', rate * inputs.eventPutWru, 0, eventGb),
+    plan('Events', rate * (inputs.eventPutWru + inputs.cancelledTransactionWru / 2), 0, eventGb),
     plan('Events index byMeterTime', rate * inputs.indexWru, 0, eventGb),
-    plan('Rollups', rate * (inputs.hourlyRollupWru + inputs.dailyRollupWru + inputs.minMaxWru), rate * inputs.readUnitsPerEvent, 0),
+    plan(
+      'Rollups',
+      rate * (inputs.hourlyRollupWru + inputs.dailyRollupWru + inputs.minMaxWru + inputs.cancelledTransactionWru / 2),
+      rate * inputs.readUnitsPerEvent,
+      0,
+    ),
   ];
 }
 
@@ -304,7 +312,8 @@ export function monthlyBill(inputs: PlanInputs): { lines: { component: string; d
     consumerMemoryMb: 1024,
     consumerMillisPerEvent: 1000 / consumerEventsPerSecond(inputs),
     consumerBatchMessages: 100,
-    writeUnitsPerEvent: inputs.eventPutWru + inputs.indexWru + inputs.hourlyRollupWru + inputs.dailyRollupWru + inputs.minMaxWru,
+    writeUnitsPerEvent:
+      inputs.eventPutWru + inputs.indexWru + inputs.hourlyRollupWru + inputs.dailyRollupWru + inputs.minMaxWru + inputs.cancelledTransactionWru,
     readUnitsPerEvent: inputs.readUnitsPerEvent,
     eventItemBytes: inputs.eventItemBytes,
     eventIndexCopies: 1,

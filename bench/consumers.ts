@@ -64,17 +64,24 @@ export interface TallyRun extends ConsumerRun {
   readonly extremesMillis: number;
 }
 
-export type BatchProgress = (eventsDone: number, elapsedMillis: number) => void;
+/** Called as events get stored: events stored so far (Tally: committed, naive: processed) and time since the start. */
+export type Progress = (eventsStored: number, elapsedMillis: number) => void;
 
-/** Counts the requests a consumer sends, by command. */
-function countingClient(ddb: DynamoDBDocumentClient, requests: Record<string, number>): DynamoDBDocumentClient {
+/** Counts the requests a consumer sends, by command, and the event Puts its committed transactions carried. */
+function countingClient(
+  ddb: DynamoDBDocumentClient,
+  requests: Record<string, number>,
+  onCommitted: (eventPuts: number) => void = () => {},
+): DynamoDBDocumentClient {
   return new Proxy(ddb, {
     get: (target, property, receiver) =>
       property === 'send'
-        ? (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        ? async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
             const name = command.constructor.name.replace(/Command$/, '');
             requests[name] = (requests[name] ?? 0) + 1;
-            return target.send(command);
+            const output = await target.send(command);
+            if (command instanceof TransactWriteCommand) onCommitted(command.input.TransactItems?.filter((action) => action.Put).length ?? 0);
+            return output;
           }
         : Reflect.get(target, property, receiver),
   });
@@ -85,12 +92,18 @@ export async function runTallyConsumer(
   workload: Workload,
   ddb: DynamoDBDocumentClient,
   tables: DataTables,
-  onBatch: BatchProgress = () => {},
+  onProgress: Progress = () => {},
 ): Promise<TallyRun> {
   const configuration = benchAccountConfiguration(workload.spec);
   const accounts = new AccountConfigCache(async () => configuration);
   const requests: Record<string, number> = {};
-  const writer = new EventWriter(countingClient(ddb, requests), tables, { retentionDays: RETENTION_DAYS });
+  let committed = 0;
+  const start = performance.now();
+  const client = countingClient(ddb, requests, (eventPuts) => {
+    committed += eventPuts;
+    onProgress(committed, performance.now() - start);
+  });
+  const writer = new EventWriter(client, tables, { retentionDays: RETENTION_DAYS });
   const phases = { writeMillis: 0, extremesMillis: 0 };
   const timed = async <T>(phase: keyof typeof phases, work: () => Promise<T>): Promise<T> => {
     const start = performance.now();
@@ -108,7 +121,6 @@ export async function runTallyConsumer(
   const log = new Logger({ logLevel: 'SILENT' });
   const batchMillis: number[] = [];
   let eventsDone = 0;
-  const start = performance.now();
   for (const batch of workload.batches) {
     const batchStart = performance.now();
     const response = await consumeBatch(batch.map(sqsRecordOf), { accounts, writer: timedWriter, log });
@@ -117,7 +129,6 @@ export async function runTallyConsumer(
     }
     batchMillis.push(performance.now() - batchStart);
     eventsDone += batch.reduce((total, message) => total + message.body.events.length, 0);
-    onBatch(eventsDone, performance.now() - start);
   }
   return { deliveredEvents: eventsDone, elapsedMillis: performance.now() - start, batchMillis, requests, ...phases };
 }
@@ -132,7 +143,7 @@ export async function runNaiveConsumer(
   ddb: DynamoDBDocumentClient,
   tables: DataTables,
   concurrency: number,
-  onBatch: BatchProgress = () => {},
+  onProgress: Progress = () => {},
 ): Promise<ConsumerRun> {
   const account = naiveAccount(workload.spec);
   const requests: Record<string, number> = {};
@@ -143,10 +154,12 @@ export async function runNaiveConsumer(
   for (const batch of workload.batches) {
     const batchStart = performance.now();
     const events = batch.flatMap((message) => planMessage(message.body, message.messageId, account));
-    await forEachLimited(events, concurrency, (planned) => writeOneEvent(counted, tables, planned));
+    await forEachLimited(events, concurrency, async (planned) => {
+      await writeOneEvent(counted, tables, planned);
+      eventsDone += 1;
+      onProgress(eventsDone, performance.now() - start);
+    });
     batchMillis.push(performance.now() - batchStart);
-    eventsDone += events.length;
-    onBatch(eventsDone, performance.now() - start);
   }
   return { deliveredEvents: eventsDone, elapsedMillis: performance.now() - start, batchMillis, requests };
 }

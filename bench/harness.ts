@@ -93,11 +93,11 @@ export async function runSections(sections: readonly AnySection[], context: Benc
 }
 
 /** Progress lines at most every `intervalMillis`, so a long phase shows it is alive without flooding. */
-export function throttled(report: (message: string) => void, intervalMillis = 2_000): (message: () => string, force?: boolean) => void {
+export function throttled(report: (message: string) => void, intervalMillis = 2_000): (message: () => string) => void {
   let last = -Infinity;
-  return (message, force = false) => {
+  return (message) => {
     const now = performance.now();
-    if (!force && now - last < intervalMillis) return;
+    if (now - last < intervalMillis) return;
     last = now;
     report(message());
   };

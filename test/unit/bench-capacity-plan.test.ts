@@ -42,10 +42,13 @@ describe('servicePlan', () => {
 describe('tablePlans and hotKeys', () => {
   it('spreads each table part over the partitions its write units need', () => {
     const [events, index, rollups] = tablePlans(inputs);
-    expect(events!.writeUnitsPerSecond).toBe(200_000);
-    expect(events!.partitionsForThroughput).toBe(200);
-    expect(index!.writeUnitsPerSecond).toBe(100_000);
-    expect(rollups!.writeUnitsPerSecond).toBeCloseTo(100_000 * (0.8 + 0.8 + 1.6), 6);
+    const withInputs = tablePlans({ ...inputs, cancelledTransactionWru: 0.5, hourlyRollupWru: 1, dailyRollupWru: 1, minMaxWru: 1 });
+    expect(withInputs[0]!.writeUnitsPerSecond).toBeCloseTo(225_000, 6);
+    expect(withInputs[0]!.partitionsForThroughput).toBe(225);
+    expect(withInputs[1]!.writeUnitsPerSecond).toBe(100_000);
+    expect(withInputs[2]!.writeUnitsPerSecond).toBeCloseTo(325_000, 6);
+    expect(events!.storedGb).toBe(index!.storedGb);
+    expect(rollups!.readUnitsPerSecond).toBeCloseTo(100_000 * inputs.readUnitsPerEvent, 6);
   });
 
   it('finds the time index key of one meter and day far over a partition, and sizes its shards', () => {
@@ -92,7 +95,8 @@ describe('monthlyBill', () => {
   it('scales the per-million cost to the month and is dominated by DynamoDB writes', () => {
     const bill = monthlyBill(inputs);
     const writes = bill.lines.find((line) => line.component === 'DynamoDB writes')!.dollars;
-    expect(writes).toBeCloseTo(1_000 * (2 + 1 + 0.8 + 0.8 + 1.6) * 0.625, 6);
+    const { eventPutWru, indexWru, hourlyRollupWru, dailyRollupWru, minMaxWru, cancelledTransactionWru } = inputs;
+    expect(writes).toBeCloseTo(1_000 * (eventPutWru + indexWru + hourlyRollupWru + dailyRollupWru + minMaxWru + cancelledTransactionWru) * 0.625, 6);
     expect(writes / bill.total).toBeGreaterThan(0.5);
   });
 });
