@@ -206,6 +206,12 @@ export function dimensionCardinalities(events: readonly QueuedEvent[]): Record<s
   );
 }
 
+export function busiestCustomerShare(events: readonly QueuedEvent[]): number {
+  const perCustomer = new Map<string, number>();
+  for (const event of events) perCustomer.set(event.customerId, (perCustomer.get(event.customerId) ?? 0) + 1);
+  return Math.max(...perCustomer.values()) / events.length;
+}
+
 export function describeWorkload(workload: Workload): string {
   const { spec } = workload;
   const messages = workload.batches.flat();
@@ -216,7 +222,7 @@ export function describeWorkload(workload: Workload): string {
   const batchSizes = workload.batches.map((batch) => batch.length);
   return [
     `Workload (seed ${spec.seed}): ${workload.uniqueEvents.length} unique events of one meter with client ${spec.idSource === 'client' ? 'uniqueIds' : 'ids stamped at ingest'},`,
-    `${spec.customers} customers drawn with a Zipf(1) skew (the busiest sends ~13% of events),`,
+    `${spec.customers} customers drawn with a Zipf(1) skew (the busiest sends ${(busiestCustomerShare(workload.uniqueEvents) * 100).toFixed(0)}% of events),`,
     `3 declared dimensions: region (${cardinalities.region} values; each customer has a home region, 10% of its events elsewhere),`,
     `plan (${cardinalities.plan} values, fixed per customer, skewed), feature (${cardinalities.feature} values, Zipf(1.2)); integer values 1-5.`,
     `Meter times advance at ${spec.liveEventsPerSecond} events/s from just before an hour boundary (${Math.round(spanMinutes)} minutes in all), up to 2 minutes late.`,

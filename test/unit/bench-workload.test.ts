@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WORKLOAD, DIMENSION_VALUES, dimensionCardinalities, generateWorkload, seededRandom, zipfSampler } from '../../bench/workload.js';
+import { busiestCustomerShare, DEFAULT_WORKLOAD, DIMENSION_VALUES, dimensionCardinalities, generateWorkload, seededRandom, zipfSampler } from '../../bench/workload.js';
 
 const spec = { ...DEFAULT_WORKLOAD, uniqueEvents: 10_000, idSource: 'client' as const };
 
@@ -38,6 +38,7 @@ describe('generateWorkload', () => {
     for (const event of workload.uniqueEvents) perCustomer.set(event.customerId, (perCustomer.get(event.customerId) ?? 0) + 1);
     expect(perCustomer.size).toBeGreaterThan(900);
     expect(Math.max(...perCustomer.values())).toBeGreaterThan(20_000 / 20);
+    expect(busiestCustomerShare(workload.uniqueEvents)).toBe(Math.max(...perCustomer.values()) / 20_000);
     expect(dimensionCardinalities(workload.uniqueEvents)).toEqual({
       region: DIMENSION_VALUES.region.length,
       plan: DIMENSION_VALUES.plan.length,
