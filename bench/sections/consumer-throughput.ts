@@ -32,8 +32,14 @@ function reportRun(context: BenchContext, label: string, run: ConsumerRun): void
 async function warmUp(context: BenchContext, uniqueEvents: number, naiveConcurrency: number): Promise<void> {
   context.progress(`  warming DynamoDB Local up with ${formatCount(uniqueEvents)} other events through both consumers (not timed)`);
   const workload = generateWorkload({ ...DEFAULT_WORKLOAD, seed: DEFAULT_WORKLOAD.seed + 1, uniqueEvents, idSource: 'client' });
-  await runTallyConsumer(workload, context.ddb, dataTables(await context.createTables('consumer-warmup-tally')));
-  await runNaiveConsumer(workload, context.ddb, dataTables(await context.createTables('consumer-warmup-naive')), naiveConcurrency);
+  await runTallyConsumer(workload, context.ddb, dataTables(await context.createTables('consumer-warmup-tally')), progressReporter(context, 'warm-up, tally'));
+  await runNaiveConsumer(
+    workload,
+    context.ddb,
+    dataTables(await context.createTables('consumer-warmup-naive')),
+    naiveConcurrency,
+    progressReporter(context, 'warm-up, naive'),
+  );
 }
 
 function verdict(wholeRatio: number, transactionRatio: number): string {
