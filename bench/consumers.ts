@@ -8,7 +8,7 @@ import { buildRollupAdd, eventItem, type DataTables } from '../functions/store/e
 import { EventWriter } from '../functions/store/event-writer.js';
 import { cancellationReasons } from '../functions/store/dynamo.js';
 import { forEachLimited } from '../functions/store/retry.js';
-import { DECLARED_DIMENSIONS, type Workload, type WorkloadMessage, type WorkloadSpec } from './workload.js';
+import { DECLARED_DIMENSIONS, type WorkloadMessage, type WorkloadSpec } from './workload.js';
 
 export const RETENTION_DAYS = 90;
 
@@ -85,21 +85,57 @@ function countingClient(
   });
 }
 
-/** Feeds the workload, batch after batch, to Tally's consumer exactly as the Lambda handler does. */
-export async function runTallyConsumer(
-  workload: Workload,
+/**
+ * A consumer under test. It takes event-source batches one at a time and counts only its own busy
+ * time, so several consumers can take turns on the same machine and share its background noise.
+ */
+export interface BenchConsumer<Run extends ConsumerRun = ConsumerRun> {
+  consume(batch: readonly WorkloadMessage[]): Promise<void>;
+  result(): Run;
+}
+
+/** Hands each batch to every consumer in turn, so none of them runs under quieter conditions than another. */
+export async function runInTurns(batches: readonly (readonly WorkloadMessage[])[], consumers: readonly BenchConsumer[]): Promise<void> {
+  for (const batch of batches) {
+    for (const consumer of consumers) await consumer.consume(batch);
+  }
+}
+
+/** A clock that runs only inside `measure`. */
+function busyClock() {
+  let busyMillis = 0;
+  let since: number | undefined;
+  return {
+    elapsed: () => busyMillis + (since === undefined ? 0 : performance.now() - since),
+    async measure(work: () => Promise<void>): Promise<void> {
+      since = performance.now();
+      try {
+        await work();
+      } finally {
+        busyMillis += performance.now() - since;
+        since = undefined;
+      }
+    },
+  };
+}
+
+const eventCount = (batch: readonly WorkloadMessage[]) => batch.reduce((total, message) => total + message.body.events.length, 0);
+
+/** Tally's consumer exactly as the Lambda handler runs it: consumeBatch with the real EventWriter. */
+export function tallyConsumer(
+  spec: WorkloadSpec,
   ddb: DynamoDBDocumentClient,
   tables: DataTables,
   onProgress: Progress = () => {},
-): Promise<TallyRun> {
-  const configuration = benchAccountConfiguration(workload.spec);
+): BenchConsumer<TallyRun> {
+  const configuration = benchAccountConfiguration(spec);
   const accounts = new AccountConfigCache(async () => configuration);
   const requests: Record<string, number> = {};
+  const clock = busyClock();
   let committed = 0;
-  const start = performance.now();
   const client = countingClient(ddb, requests, (eventPuts) => {
     committed += eventPuts;
-    onProgress(committed, performance.now() - start);
+    onProgress(committed, clock.elapsed());
   });
   const writer = new EventWriter(client, tables, { retentionDays: RETENTION_DAYS });
   const phases = { writeMillis: 0, extremesMillis: 0 };
@@ -117,15 +153,18 @@ export async function runTallyConsumer(
     flagConflicts: (conflicts) => writer.flagConflicts(conflicts),
   };
   const log = new Logger({ logLevel: 'SILENT' });
-  let eventsDone = 0;
-  for (const batch of workload.batches) {
-    const response = await consumeBatch(batch.map(sqsRecordOf), { accounts, writer: timedWriter, log });
-    if (response.batchItemFailures.length > 0) {
-      throw new Error(`Tally's consumer reported ${response.batchItemFailures.length} failed messages`);
-    }
-    eventsDone += batch.reduce((total, message) => total + message.body.events.length, 0);
-  }
-  return { deliveredEvents: eventsDone, elapsedMillis: performance.now() - start, requests, ...phases };
+  let delivered = 0;
+  return {
+    consume: (batch) =>
+      clock.measure(async () => {
+        const response = await consumeBatch(batch.map(sqsRecordOf), { accounts, writer: timedWriter, log });
+        if (response.batchItemFailures.length > 0) {
+          throw new Error(`Tally's consumer reported ${response.batchItemFailures.length} failed messages`);
+        }
+        delivered += eventCount(batch);
+      }),
+    result: () => ({ deliveredEvents: delivered, elapsedMillis: clock.elapsed(), requests: { ...requests }, ...phases }),
+  };
 }
 
 /**
@@ -133,27 +172,30 @@ export async function runTallyConsumer(
  * to its hourly and daily rollups, the same items Tally writes. A failed condition means the event
  * was seen before. No MIN/MAX, so the baseline does strictly less work than Tally.
  */
-export async function runNaiveConsumer(
-  workload: Workload,
+export function naiveConsumer(
+  spec: WorkloadSpec,
   ddb: DynamoDBDocumentClient,
   tables: DataTables,
   concurrency: number,
   onProgress: Progress = () => {},
-): Promise<ConsumerRun> {
-  const account = naiveAccount(workload.spec);
+): BenchConsumer {
+  const account = naiveAccount(spec);
   const requests: Record<string, number> = {};
   const counted = countingClient(ddb, requests);
-  let eventsDone = 0;
-  const start = performance.now();
-  for (const batch of workload.batches) {
-    const events = batch.flatMap((message) => planMessage(message.body, message.messageId, account));
-    await forEachLimited(events, concurrency, async (planned) => {
-      await writeOneEvent(counted, tables, planned);
-      eventsDone += 1;
-      onProgress(eventsDone, performance.now() - start);
-    });
-  }
-  return { deliveredEvents: eventsDone, elapsedMillis: performance.now() - start, requests };
+  const clock = busyClock();
+  let processed = 0;
+  return {
+    consume: (batch) =>
+      clock.measure(async () => {
+        const events = batch.flatMap((message) => planMessage(message.body, message.messageId, account));
+        await forEachLimited(events, concurrency, async (planned) => {
+          await writeOneEvent(counted, tables, planned);
+          processed += 1;
+          onProgress(processed, clock.elapsed());
+        });
+      }),
+    result: () => ({ deliveredEvents: processed, elapsedMillis: clock.elapsed(), requests: { ...requests } }),
+  };
 }
 
 function naiveAccount(spec: WorkloadSpec): AccountMeters {

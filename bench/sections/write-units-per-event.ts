@@ -1,6 +1,6 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventsTable } from '../../lib/table-definitions.js';
-import { runTallyConsumer } from '../consumers.js';
+import { runInTurns, tallyConsumer } from '../consumers.js';
 import { throttled, type BenchContext, type BenchSection } from '../harness.js';
 import { meteredDocumentClient, type ReportedCapacity } from '../metered-client.js';
 import { formatCount, formatNumber } from '../report.js';
@@ -64,13 +64,14 @@ async function measureVariant(context: BenchContext, idSource: Variant['idSource
   const reported: ReportedCapacity = { tableUnits: 0, indexUnits: 0 };
   const report = throttled(context.progress);
   context.progress(`  ids ${idSource === 'client' ? 'from the client (uniqueId)' : 'stamped at ingest'}: ${formatCount(workload.deliveredEvents)} events`);
-  await runTallyConsumer(
-    workload,
+  const consumer = tallyConsumer(
+    workload.spec,
     meteredDocumentClient(context.ddb, ledger, reported),
     { events: tables.Events, rollups: tables.Rollups },
     (stored, elapsedMillis) =>
       report(() => `  ${idSource}: ${formatCount(stored)}/${formatCount(workload.uniqueEvents.length)} events stored, ${formatNumber((stored / elapsedMillis) * 1000, 0)} events/s so far`),
   );
+  await runInTurns(workload.batches, [consumer]);
   return {
     idSource,
     uniqueEvents: workload.uniqueEvents.length,
@@ -87,7 +88,7 @@ async function measureVariant(context: BenchContext, idSource: Variant['idSource
 export const writeUnitsPerEvent: BenchSection<WriteUnitsSize> = {
   name: 'write-units',
   title: '2. DynamoDB write units per event',
-  sizes: { quick: { uniqueEvents: 400 }, full: { uniqueEvents: 10_000 } },
+  sizes: { quick: { uniqueEvents: 300 }, full: { uniqueEvents: 10_000 } },
   async run(context, size) {
     const client = await measureVariant(context, 'client', size.uniqueEvents);
     const stamped = await measureVariant(context, 'stamped', size.uniqueEvents);

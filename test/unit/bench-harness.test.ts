@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { runInTurns } from '../../bench/consumers.js';
 import { runSections, throttled, type BenchContext, type BenchSection } from '../../bench/harness.js';
+import type { WorkloadMessage } from '../../bench/workload.js';
 
 function context(mode: BenchContext['mode'] = 'quick'): BenchContext & { lines: string[] } {
   const lines: string[] = [];
@@ -74,5 +76,20 @@ describe('throttled', () => {
     report(() => 'first');
     report(() => 'second');
     expect(lines).toEqual(['first']);
+  });
+});
+
+describe('runInTurns', () => {
+  it('hands every batch to each consumer in turn, in order', async () => {
+    const calls: string[] = [];
+    const consumer = (name: string) => ({
+      consume: async (batch: readonly WorkloadMessage[]) => {
+        calls.push(`${name}:${batch[0]!.messageId}`);
+      },
+      result: () => ({ deliveredEvents: 0, elapsedMillis: 0, requests: {} }),
+    });
+    const message = (messageId: string): WorkloadMessage => ({ messageId, body: { v: 1, accountId: 'a', receivedAtMillis: 0, events: [] } });
+    await runInTurns([[message('m1')], [message('m2')]], [consumer('tally'), consumer('naive')]);
+    expect(calls).toEqual(['tally:m1', 'naive:m1', 'tally:m2', 'naive:m2']);
   });
 });
