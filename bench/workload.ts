@@ -212,6 +212,8 @@ export function busiestCustomerShare(events: readonly QueuedEvent[]): number {
   return Math.max(...perCustomer.values()) / events.length;
 }
 
+const count = (value: number) => value.toLocaleString('en-US');
+
 export function describeWorkload(workload: Workload): string {
   const { spec } = workload;
   const messages = workload.batches.flat();
@@ -221,12 +223,12 @@ export function describeWorkload(workload: Workload): string {
   const spanMinutes = (Math.max(...times) - Math.min(...times)) / 60_000;
   const batchSizes = workload.batches.map((batch) => batch.length);
   return [
-    `Workload (seed ${spec.seed}): ${workload.uniqueEvents.length} unique events of one meter with client ${spec.idSource === 'client' ? 'uniqueIds' : 'ids stamped at ingest'},`,
-    `${spec.customers} customers drawn with a Zipf(1) skew (the busiest sends ${(busiestCustomerShare(workload.uniqueEvents) * 100).toFixed(0)}% of events),`,
+    `Workload (seed ${spec.seed}): ${count(workload.uniqueEvents.length)} unique events of one meter with client ${spec.idSource === 'client' ? 'uniqueIds' : 'ids stamped at ingest'},`,
+    `${count(spec.customers)} customers drawn with a Zipf(1) skew (the busiest sends ${(busiestCustomerShare(workload.uniqueEvents) * 100).toFixed(0)}% of events),`,
     `3 declared dimensions: region (${cardinalities.region} values; each customer has a home region, 10% of its events elsewhere),`,
     `plan (${cardinalities.plan} values, fixed per customer, skewed), feature (${cardinalities.feature} values, Zipf(1.2)); integer values 1-5.`,
     `Meter times advance at ${spec.liveEventsPerSecond} events/s from just before an hour boundary (${Math.round(spanMinutes)} minutes in all), up to 2 minutes late.`,
-    `${workload.deliveredEvents} events delivered: ${resent} of ${messages.length} messages of ${spec.eventsPerMessage} events are resent requests`,
+    `${count(workload.deliveredEvents)} events delivered: ${resent} of ${messages.length} messages of ${spec.eventsPerMessage} events are resent requests`,
     `(${((1 - workload.uniqueEvents.length / workload.deliveredEvents) * 100).toFixed(1)}% duplicate events, each resend 1-30 messages after its original, as a client retry after a lost response),`,
     `delivered in ${workload.batches.length} event-source batches of ${Math.min(...batchSizes)}-${Math.max(...batchSizes)} messages.`,
   ].join(' ');
