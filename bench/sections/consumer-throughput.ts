@@ -18,7 +18,6 @@ const ALL_COMMANDS = ['TransactWrite', 'BatchGet', 'Update'];
 
 const dataTables = (names: TableNames) => ({ events: names.Events, rollups: names.Rollups });
 const eventsPerSecond = (run: Pick<ConsumerRun, 'deliveredEvents'>, millis: number) => (run.deliveredEvents / millis) * 1000;
-const totalRequests = (run: ConsumerRun) => Object.values(run.requests).reduce((total, count) => total + count, 0);
 
 function progressReporter(context: BenchContext, label: string) {
   const report = throttled(context.progress);
