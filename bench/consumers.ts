@@ -1,0 +1,225 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import { planMessage, rollupDeltas, type PlannedEvent } from '../functions/domain/consumption.js';
+import { consumeBatch, type ConsumeDependencies } from '../functions/pipeline/consume-batch.js';
+import { AccountConfigCache, type AccountMeters } from '../functions/store/account-config-cache.js';
+import { buildRollupAdd, eventItem, type DataTables } from '../functions/store/event-commands.js';
+import { EventWriter } from '../functions/store/event-writer.js';
+import { cancellationReasons } from '../functions/store/dynamo.js';
+import { forEachLimited } from '../functions/store/retry.js';
+import { DECLARED_DIMENSIONS, type WorkloadMessage, type WorkloadSpec } from './workload.js';
+
+export const RETENTION_DAYS = 90;
+
+/** The one meter the workload reports to, with its three declared dimensions. */
+export function benchAccountConfiguration(spec: Pick<WorkloadSpec, 'meterApiName'>) {
+  return {
+    meters: [
+      {
+        meterApiName: spec.meterApiName,
+        displayName: 'API calls',
+        label: 'calls',
+        type: 'SUM_OF_ALL_USAGE' as const,
+        dimensions: [...DECLARED_DIMENSIONS],
+        meterTimeInMillis: 0,
+      },
+    ],
+    rules: [],
+  };
+}
+
+/** An SQS record as the Lambda event source hands it over; only the body and id matter here. */
+export function sqsRecordOf(message: WorkloadMessage): SQSRecord {
+  return {
+    messageId: message.messageId,
+    receiptHandle: message.messageId,
+    body: JSON.stringify(message.body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(message.body.receivedAtMillis),
+      SenderId: 'bench',
+      ApproximateFirstReceiveTimestamp: String(message.body.receivedAtMillis),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:tally-events',
+    awsRegion: 'us-east-1',
+  };
+}
+
+export interface ConsumerRun {
+  readonly deliveredEvents: number;
+  readonly elapsedMillis: number;
+  /** DynamoDB requests sent, by command name. */
+  readonly requests: Readonly<Record<string, number>>;
+}
+
+export interface TallyRun extends ConsumerRun {
+  /** Time inside the exactly-once transactions, and inside the MIN/MAX step that follows them. */
+  readonly writeMillis: number;
+  readonly extremesMillis: number;
+}
+
+/** Called as events get stored: events stored so far (Tally: committed, naive: processed) and time since the start. */
+export type Progress = (eventsStored: number, elapsedMillis: number) => void;
+
+/** Counts the requests a consumer sends, by command, and the event Puts its committed transactions carried. */
+function countingClient(
+  ddb: DynamoDBDocumentClient,
+  requests: Record<string, number>,
+  onCommitted: (eventPuts: number) => void = () => {},
+): DynamoDBDocumentClient {
+  return new Proxy(ddb, {
+    get: (target, property, receiver) =>
+      property === 'send'
+        ? async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+            const name = command.constructor.name.replace(/Command$/, '');
+            requests[name] = (requests[name] ?? 0) + 1;
+            const output = await target.send(command);
+            if (command instanceof TransactWriteCommand) onCommitted(command.input.TransactItems?.filter((action) => action.Put).length ?? 0);
+            return output;
+          }
+        : Reflect.get(target, property, receiver),
+  });
+}
+
+/**
+ * A consumer under test. It takes event-source batches one at a time and counts only its own busy
+ * time, so several consumers can take turns on the same machine and share its background noise.
+ */
+export interface BenchConsumer<Run extends ConsumerRun = ConsumerRun> {
+  consume(batch: readonly WorkloadMessage[]): Promise<void>;
+  result(): Run;
+}
+
+/** Hands each batch to every consumer in turn, so none of them runs under quieter conditions than another. */
+export async function runInTurns(batches: readonly (readonly WorkloadMessage[])[], consumers: readonly BenchConsumer[]): Promise<void> {
+  for (const batch of batches) {
+    for (const consumer of consumers) await consumer.consume(batch);
+  }
+}
+
+/** A clock that runs only inside `measure`. */
+function busyClock() {
+  let busyMillis = 0;
+  let since: number | undefined;
+  return {
+    elapsed: () => busyMillis + (since === undefined ? 0 : performance.now() - since),
+    async measure(work: () => Promise<void>): Promise<void> {
+      since = performance.now();
+      try {
+        await work();
+      } finally {
+        busyMillis += performance.now() - since;
+        since = undefined;
+      }
+    },
+  };
+}
+
+const eventCount = (batch: readonly WorkloadMessage[]) => batch.reduce((total, message) => total + message.body.events.length, 0);
+
+/** Tally's consumer exactly as the Lambda handler runs it: consumeBatch with the real EventWriter. */
+export function tallyConsumer(
+  spec: WorkloadSpec,
+  ddb: DynamoDBDocumentClient,
+  tables: DataTables,
+  onProgress: Progress = () => {},
+): BenchConsumer<TallyRun> {
+  const configuration = benchAccountConfiguration(spec);
+  const accounts = new AccountConfigCache(async () => configuration);
+  const requests: Record<string, number> = {};
+  const clock = busyClock();
+  let committed = 0;
+  const client = countingClient(ddb, requests, (eventPuts) => {
+    committed += eventPuts;
+    onProgress(committed, clock.elapsed());
+  });
+  const writer = new EventWriter(client, tables, { retentionDays: RETENTION_DAYS });
+  const phases = { writeMillis: 0, extremesMillis: 0 };
+  const timed = async <T>(phase: keyof typeof phases, work: () => Promise<T>): Promise<T> => {
+    const phaseStart = performance.now();
+    try {
+      return await work();
+    } finally {
+      phases[phase] += performance.now() - phaseStart;
+    }
+  };
+  const timedWriter: ConsumeDependencies['writer'] = {
+    write: (events) => timed('writeMillis', () => writer.write(events)),
+    applyExtremes: (contributors) => timed('extremesMillis', () => writer.applyExtremes(contributors)),
+    flagConflicts: (conflicts) => writer.flagConflicts(conflicts),
+  };
+  const log = new Logger({ logLevel: 'SILENT' });
+  let delivered = 0;
+  return {
+    consume: (batch) =>
+      clock.measure(async () => {
+        const response = await consumeBatch(batch.map(sqsRecordOf), { accounts, writer: timedWriter, log });
+        if (response.batchItemFailures.length > 0) {
+          throw new Error(`Tally's consumer reported ${response.batchItemFailures.length} failed messages`);
+        }
+        delivered += eventCount(batch);
+      }),
+    result: () => ({ deliveredEvents: delivered, elapsedMillis: clock.elapsed(), requests: { ...requests }, ...phases }),
+  };
+}
+
+/**
+ * The baseline: one TransactWriteItems per event, holding its marker Put (if absent) and the ADDs
+ * to its hourly and daily rollups, the same items Tally writes. A failed condition means the event
+ * was seen before. No MIN/MAX, so the baseline does strictly less work than Tally.
+ */
+export function naiveConsumer(
+  spec: WorkloadSpec,
+  ddb: DynamoDBDocumentClient,
+  tables: DataTables,
+  concurrency: number,
+  onProgress: Progress = () => {},
+): BenchConsumer {
+  const account = naiveAccount(spec);
+  const requests: Record<string, number> = {};
+  const counted = countingClient(ddb, requests);
+  const clock = busyClock();
+  let processed = 0;
+  return {
+    consume: (batch) =>
+      clock.measure(async () => {
+        const events = batch.flatMap((message) => planMessage(message.body, message.messageId, account));
+        await forEachLimited(events, concurrency, async (planned) => {
+          await writeOneEvent(counted, tables, planned);
+          processed += 1;
+          onProgress(processed, clock.elapsed());
+        });
+      }),
+    result: () => ({ deliveredEvents: processed, elapsedMillis: clock.elapsed(), requests: { ...requests } }),
+  };
+}
+
+function naiveAccount(spec: WorkloadSpec): AccountMeters {
+  const configuration = benchAccountConfiguration(spec);
+  return { meters: new Map(configuration.meters.map((meter) => [meter.meterApiName, meter])), rulesByMeter: new Map() };
+}
+
+async function writeOneEvent(ddb: DynamoDBDocumentClient, tables: DataTables, planned: PlannedEvent): Promise<void> {
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: tables.events,
+              Item: eventItem(planned, Date.now(), RETENTION_DAYS),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          ...rollupDeltas([planned]).map((delta) => ({ Update: buildRollupAdd(tables.rollups, delta) })),
+        ],
+      }),
+    );
+  } catch (error) {
+    if (cancellationReasons(error)?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
+  }
+}

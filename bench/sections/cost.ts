@@ -1,0 +1,103 @@
+import { DEFAULT_PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
+import { eventsTable } from '../../lib/table-definitions.js';
+import { RETENTION_DAYS } from '../consumers.js';
+import { AWS_LIST_PRICES, costPerMillionEvents, totalDollars, type CostInputs } from '../cost-model.js';
+import type { BenchSection, Measurements } from '../harness.js';
+import { formatDollars, formatNumber } from '../report.js';
+import { DEFAULT_WORKLOAD, generateWorkload } from '../workload.js';
+
+const CLIENT_BATCHES = [1, 100, 1_000] as const;
+const COST_GOAL_DOLLARS = 2.5;
+const GOAL_BATCH = 100;
+
+/** Until the ingest benchmark lands: a SendMessageBatch round trip and request handling, plus parsing at 20k events/s. */
+const INGEST_ESTIMATE = { memoryMb: 512, fixedMillis: 25, millisPerEvent: 0.05 };
+const CONSUMER_MEMORY_MB = 1024;
+
+/** JSON bytes per event as a client sends it (an Amberflo ingest event with uniqueId and dimensions). */
+function requestBytesPerEvent(): number {
+  const sample = generateWorkload({ ...DEFAULT_WORKLOAD, uniqueEvents: 1_000, idSource: 'client' }).uniqueEvents;
+  const bytes = sample.map(({ eventId, customerId, meterApiName, meterValue, meterTimeInMillis, dimensions }) =>
+    JSON.stringify({ customerId, meterApiName, meterValue, meterTimeInMillis, uniqueId: eventId, dimensions }).length,
+  );
+  return bytes.reduce((total, value) => total + value, 0) / bytes.length + 1;
+}
+
+function costInputs(measurements: Measurements, eventsPerRequest: number, withIndex: boolean): CostInputs {
+  const { consumer, writeUnits } = measurements;
+  if (!consumer || !writeUnits) throw new Error('the cost model needs the consumer and write-unit sections to have run first');
+  return {
+    eventsPerRequest,
+    requestBytesPerEvent: requestBytesPerEvent(),
+    queuedEventBytes: consumer.queuedEventBytes,
+    ingestMemoryMb: INGEST_ESTIMATE.memoryMb,
+    ingestFixedMillis: INGEST_ESTIMATE.fixedMillis,
+    ingestMillisPerEvent: INGEST_ESTIMATE.millisPerEvent,
+    consumerMemoryMb: CONSUMER_MEMORY_MB,
+    consumerMillisPerEvent: consumer.millisPerEvent,
+    consumerBatchMessages: DEFAULT_PIPELINE_SETTINGS.consumerBatchSize,
+    writeUnitsPerEvent: withIndex ? writeUnits.writeUnitsPerEvent : writeUnits.writeUnitsPerEventWithoutIndex,
+    readUnitsPerEvent: writeUnits.readUnitsPerEvent,
+    eventItemBytes: writeUnits.eventItemBytes,
+    eventIndexCopies: withIndex ? eventsTable.globalSecondaryIndexes.length : 0,
+    retentionDays: RETENTION_DAYS,
+    pointInTimeRecovery: true,
+  };
+}
+
+export const costPerMillion: BenchSection<null> = {
+  name: 'cost',
+  title: '3. Cost per 1M events at AWS list prices',
+  sizes: { quick: null, full: null },
+  async run(context) {
+    const byBatch = CLIENT_BATCHES.map((batch) => costPerMillionEvents(costInputs(context.measurements, batch, true)));
+    const withoutIndex = CLIENT_BATCHES.map((batch) => totalDollars(costPerMillionEvents(costInputs(context.measurements, batch, false))));
+    const atGoalBatch = totalDollars(byBatch[CLIENT_BATCHES.indexOf(GOAL_BATCH)]!);
+    const inputs = costInputs(context.measurements, GOAL_BATCH, true);
+    const p = AWS_LIST_PRICES;
+    return {
+      headlines: [
+        { metric: `cost per 1M events, client batches of ${GOAL_BATCH}`, value: formatDollars(atGoalBatch), goal: `<= ${formatDollars(COST_GOAL_DOLLARS)}`, met: atGoalBatch <= COST_GOAL_DOLLARS },
+        ...CLIENT_BATCHES.filter((batch) => batch !== GOAL_BATCH).map((batch) => ({
+          metric: `cost per 1M events, client batches of ${batch}`,
+          value: formatDollars(totalDollars(byBatch[CLIENT_BATCHES.indexOf(batch)]!)),
+        })),
+      ],
+      tables: [
+        {
+          title: `Dollars per 1M events, ${p.region}, by events per client request`,
+          columns: ['component', ...CLIENT_BATCHES.map((batch) => `batch ${batch}`), `basis at batch ${GOAL_BATCH}`],
+          rows: [
+            ...byBatch[0]!.map((line, index) => [
+              line.component,
+              ...byBatch.map((lines) => formatDollars(lines[index]!.dollars)),
+              byBatch[CLIENT_BATCHES.indexOf(GOAL_BATCH)]![index]!.basis,
+            ]),
+            ['**total**', ...byBatch.map((lines) => `**${formatDollars(totalDollars(lines))}**`), ''],
+            ['total without the byMeterTime index', ...withoutIndex.map(formatDollars), 'its write and its copy of each event dropped'],
+          ],
+        },
+        {
+          title: 'Prices and inputs',
+          columns: ['input', 'value', 'source'],
+          rows: [
+            ['API Gateway HTTP API', `$${p.apiGatewayHttpPerMillionRequests} per 1M requests (512 KB each)`, 'list price'],
+            ['Lambda arm64', `$${p.lambdaArmPerGbSecond} per GB-s, $${p.lambdaPerMillionRequests} per 1M requests`, 'list price'],
+            ['SQS standard', `$${p.sqsStandardPerMillionRequests} per 1M requests (64 KB chunks)`, 'list price'],
+            ['DynamoDB on-demand', `$${p.dynamoDbPerMillionWriteUnits} per 1M WRU, $${p.dynamoDbPerMillionReadUnits} per 1M RRU`, 'list price'],
+            ['DynamoDB storage / PITR', `$${p.dynamoDbStoragePerGbMonth} / $${p.dynamoDbPitrPerGbMonth} per GB-month`, 'list price'],
+            ['WRU / RRU per event', `${formatNumber(inputs.writeUnitsPerEvent, 2)} / ${formatNumber(inputs.readUnitsPerEvent, 2)}`, 'measured, section 2'],
+            ['consumer duration', `${formatNumber(inputs.consumerMillisPerEvent, 2)} ms per event at ${CONSUMER_MEMORY_MB} MB`, 'measured against DynamoDB Local, section 1 (pessimistic)'],
+            ['ingest duration', `${INGEST_ESTIMATE.fixedMillis} ms + ${INGEST_ESTIMATE.millisPerEvent} ms per event at ${INGEST_ESTIMATE.memoryMb} MB`, 'estimate until the ingest benchmark lands'],
+            ['bytes per event: request / queued / stored item', `${formatNumber(inputs.requestBytesPerEvent, 0)} / ${formatNumber(inputs.queuedEventBytes, 0)} / ${inputs.eventItemBytes}`, 'measured'],
+            ['raw retention', `${inputs.retentionDays} days, PITR on`, 'Tally defaults'],
+          ],
+        },
+      ],
+      notes: [
+        `Prices: ${p.region}, ${p.asOf}. They are assumptions to re-check on the AWS pricing pages. Not included: free tiers, the authorizer (its result is cached per API key, so it runs once per key per cache period), CloudWatch logs and metrics, data transfer, and the SQS long-polling receives of an idle queue (a fixed few cents a month).`,
+        'Storage is what one million events cost over their whole raw retention (event item and its index copy, each with DynamoDB\'s 100-byte overhead, kept 90 days), so it is a per-event cost like the others; rollup items are few per event at any real traffic and left out. The consumer duration is measured against DynamoDB Local, where requests are serialized, so it is an upper bound of what the consumer would bill on AWS. WRU per event was measured with consumer batches of thousands of events; a stream of single-event requests fills consumer batches with only 100 events, so fewer events share each rollup item and its WRU per event would be higher than used here.',
+      ],
+    };
+  },
+};

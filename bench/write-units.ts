@@ -1,0 +1,191 @@
+import type {
+  BatchGetCommandInput,
+  TransactWriteCommandInput,
+  UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+
+/**
+ * What AWS would charge, in request units, for the writes and reads Tally sends, from the
+ * documented rules rather than from DynamoDB Local (which reports transactional writes at twice
+ * the documented rate):
+ * - item size: attribute names plus values (strings in UTF-8 bytes, numbers 1 byte per two
+ *   significant digits plus 1, booleans 1, maps and lists 3 bytes plus 1 per element);
+ * - standard write: 1 WRU per started KB; transactional write: 2 WRU per started KB;
+ * - a GSI write: 1 WRU per started KB of the projected item, per index the item appears in;
+ * - a write whose condition fails still consumes 1 WRU;
+ * - an eventually consistent read: 0.5 RRU per started 4 KB.
+ * A transaction cancelled by a failed condition is charged here as if every item had been written
+ * transactionally: an upper bound, because AWS does not document what a cancelled attempt costs.
+ */
+export const WRITE_UNIT_BYTES = 1024;
+export const READ_UNIT_BYTES = 4096;
+export const TRANSACTIONAL_FACTOR = 2;
+
+export function attributeValueSize(value: unknown): number {
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (typeof value === 'number') return numberSize(value);
+  if (typeof value === 'boolean' || value === null) return 1;
+  if (Array.isArray(value)) return 3 + value.reduce((total: number, element) => total + 1 + attributeValueSize(element), 0);
+  if (value instanceof Set) return [...value].reduce((total: number, element) => total + attributeValueSize(element), 0);
+  if (typeof value === 'object' && value !== undefined) {
+    return 3 + Object.entries(value).reduce((total, [name, nested]) => total + 1 + Buffer.byteLength(name, 'utf8') + attributeValueSize(nested), 0);
+  }
+  return 0;
+}
+
+function numberSize(value: number): number {
+  const digits = Math.abs(value)
+    .toExponential()
+    .replace(/e.*$/, '')
+    .replace('.', '');
+  const significant = digits.replace(/^0+/, '').replace(/0+$/, '').length || 1;
+  return Math.ceil(significant / 2) + 1;
+}
+
+export function itemSizeBytes(item: Readonly<Record<string, unknown>>): number {
+  return Object.entries(item).reduce(
+    (total, [name, value]) => (value === undefined ? total : total + Buffer.byteLength(name, 'utf8') + attributeValueSize(value)),
+    0,
+  );
+}
+
+export const writeUnits = (sizeBytes: number) => Math.max(1, Math.ceil(sizeBytes / WRITE_UNIT_BYTES));
+export const eventuallyConsistentReadUnits = (sizeBytes: number) => 0.5 * Math.max(1, Math.ceil(sizeBytes / READ_UNIT_BYTES));
+
+export const WRITE_CATEGORIES = [
+  'eventPut',
+  'timeIndex',
+  'hourlyRollupAdd',
+  'dailyRollupAdd',
+  'cancelledTransaction',
+  'minMaxUpdate',
+  'minMaxConditionFailed',
+  'otherWrite',
+] as const;
+export type WriteCategory = (typeof WRITE_CATEGORIES)[number];
+
+export const WRITE_CATEGORY_LABELS: Record<WriteCategory, string> = {
+  eventPut: 'event Put (transactional)',
+  timeIndex: 'byMeterTime index write',
+  hourlyRollupAdd: 'hourly rollup ADD (transactional)',
+  dailyRollupAdd: 'daily rollup ADD (transactional)',
+  cancelledTransaction: 'cancelled transaction attempts (upper bound)',
+  minMaxUpdate: 'MIN/MAX conditional updates applied',
+  minMaxConditionFailed: 'MIN/MAX updates whose condition failed',
+  otherWrite: 'other writes',
+};
+
+export interface LedgerTables {
+  readonly events: string;
+  readonly rollups: string;
+  /** Key attributes of each GSI on the Events table: an item is in an index when it has both. */
+  readonly eventIndexKeys: readonly (readonly [string, string])[];
+}
+
+export interface LedgerTotals {
+  readonly writeUnits: Readonly<Record<WriteCategory, number>>;
+  readonly writeRequests: Readonly<Record<WriteCategory, number>>;
+  readonly readUnits: number;
+  readonly largestItemBytes: { readonly event: number; readonly rollup: number };
+}
+
+type Item = Readonly<Record<string, unknown>>;
+
+/** Adds up request units per category as commands and their outcomes are reported to it. */
+export class WriteUnitLedger {
+  private readonly units = emptyTotals();
+  private readonly requests = emptyTotals();
+  private reads = 0;
+  private largestEvent = 0;
+  private largestRollup = 0;
+
+  constructor(private readonly tables: LedgerTables) {}
+
+  transaction(input: TransactWriteCommandInput, outcome: 'committed' | 'cancelled'): void {
+    for (const action of input.TransactItems ?? []) {
+      const size = action.Put
+        ? this.sizeOfPut(action.Put)
+        : this.sizeOfUpdate(action.Update ?? action.Delete ?? action.ConditionCheck ?? {});
+      const units = TRANSACTIONAL_FACTOR * writeUnits(size);
+      if (outcome === 'cancelled') {
+        this.add('cancelledTransaction', units);
+        continue;
+      }
+      if (action.Put) {
+        this.add(action.Put.TableName === this.tables.events ? 'eventPut' : 'otherWrite', units);
+        this.chargeIndexes(action.Put);
+      } else if (action.Update) {
+        this.add(this.rollupCategory(action.Update), units);
+      } else {
+        this.add('otherWrite', units);
+      }
+    }
+  }
+
+  update(input: UpdateCommandInput, outcome: 'applied' | 'conditionFailed'): void {
+    const isRollup = input.TableName === this.tables.rollups;
+    const size = this.sizeOfUpdate(input);
+    if (outcome === 'conditionFailed') return this.add(isRollup ? 'minMaxConditionFailed' : 'otherWrite', 1);
+    const category = !isRollup ? 'otherWrite' : input.ConditionExpression ? 'minMaxUpdate' : this.rollupCategory(input);
+    this.add(category, writeUnits(size));
+  }
+
+  /** Rollup items are far below 4 KB, so every key read costs the minimum. */
+  batchGet(input: BatchGetCommandInput): void {
+    for (const request of Object.values(input.RequestItems ?? {})) {
+      this.reads += (request.Keys?.length ?? 0) * eventuallyConsistentReadUnits(0);
+    }
+  }
+
+  totals(): LedgerTotals {
+    return {
+      writeUnits: { ...this.units },
+      writeRequests: { ...this.requests },
+      readUnits: this.reads,
+      largestItemBytes: { event: this.largestEvent, rollup: this.largestRollup },
+    };
+  }
+
+  private add(category: WriteCategory, units: number): void {
+    this.units[category] += units;
+    this.requests[category] += 1;
+  }
+
+  private chargeIndexes(put: { TableName?: string; Item?: Item }): void {
+    if (put.TableName !== this.tables.events || !put.Item) return;
+    for (const [partitionKey, sortKey] of this.tables.eventIndexKeys) {
+      if (put.Item[partitionKey] !== undefined && put.Item[sortKey] !== undefined) {
+        this.add('timeIndex', writeUnits(itemSizeBytes(put.Item)));
+      }
+    }
+  }
+
+  private sizeOfPut(put: { TableName?: string; Item?: Item }): number {
+    const size = itemSizeBytes(put.Item ?? {});
+    if (put.TableName === this.tables.events) this.largestEvent = Math.max(this.largestEvent, size);
+    return size;
+  }
+
+  /**
+   * An update is charged on the larger of the item before and after it. The image here is the key
+   * plus every value the update sets or adds, named after its placeholder (Tally names them so);
+   * rollup items stay far below 1 KB, so the rounding makes the units exact.
+   */
+  private sizeOfUpdate(update: { TableName?: string; Key?: Item; ExpressionAttributeValues?: Item }): number {
+    const image: Record<string, unknown> = { ...update.Key };
+    for (const [placeholder, value] of Object.entries(update.ExpressionAttributeValues ?? {})) image[placeholder.slice(1)] = value;
+    const size = itemSizeBytes(image);
+    if (update.TableName === this.tables.rollups) this.largestRollup = Math.max(this.largestRollup, size);
+    return size;
+  }
+
+  private rollupCategory(update: { TableName?: string; Key?: Item }): WriteCategory {
+    if (update.TableName !== this.tables.rollups) return 'otherWrite';
+    const pk = String(update.Key?.pk ?? '');
+    return pk.startsWith('RH#') ? 'hourlyRollupAdd' : pk.startsWith('RD#') ? 'dailyRollupAdd' : 'otherWrite';
+  }
+}
+
+function emptyTotals(): Record<WriteCategory, number> {
+  return Object.fromEntries(WRITE_CATEGORIES.map((category) => [category, 0])) as Record<WriteCategory, number>;
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { attributeValueSize, eventuallyConsistentReadUnits, itemSizeBytes, WriteUnitLedger, writeUnits } from '../../bench/write-units.js';
+
+describe('itemSizeBytes', () => {
+  it('adds attribute names and values as DynamoDB documents them', () => {
+    // "pk" 2 + "abc" 3; "n" 1 + 123.45 (5 significant digits -> 3 bytes + 1); "ok" 2 + 1
+    expect(itemSizeBytes({ pk: 'abc', n: 123.45, ok: true })).toBe(5 + 5 + 3);
+  });
+
+  it('counts UTF-8 bytes and the overhead of maps and lists', () => {
+    expect(attributeValueSize('é')).toBe(2);
+    // map: 3 + per element (1 + name + value)
+    expect(attributeValueSize({ region: 'eu' })).toBe(3 + 1 + 6 + 2);
+    expect(attributeValueSize([1, 'ab'])).toBe(3 + (1 + 2) + (1 + 2));
+  });
+
+  it('trims leading and trailing zeros of numbers', () => {
+    expect(attributeValueSize(1_000_000)).toBe(2);
+    expect(attributeValueSize(0.001)).toBe(2);
+    expect(attributeValueSize(1_763_650_800_000)).toBe(attributeValueSize(17_636_508));
+  });
+});
+
+describe('request units', () => {
+  it('rounds writes up per started KB and reads per started 4 KB, with a minimum of one unit', () => {
+    expect(writeUnits(10)).toBe(1);
+    expect(writeUnits(1024)).toBe(1);
+    expect(writeUnits(1025)).toBe(2);
+    expect(eventuallyConsistentReadUnits(0)).toBe(0.5);
+    expect(eventuallyConsistentReadUnits(4097)).toBe(1);
+  });
+});
+
+describe('WriteUnitLedger', () => {
+  const tables = { events: 'events', rollups: 'rollups', eventIndexKeys: [['timePk', 'timeSk']] as const };
+  const eventPut = (id: string) => ({
+    Put: { TableName: 'events', Item: { pk: `EV#${id}`, sk: 'EVENT', timePk: 'a#m#2026-11-20', timeSk: `1#${id}` } },
+  });
+  const rollupAdd = (pk: string) => ({
+    Update: { TableName: 'rollups', Key: { pk, sk: 'c#13#' }, UpdateExpression: 'ADD #sum :sum', ExpressionAttributeValues: { ':sum': 3 } },
+  });
+
+  it('charges a committed transaction 2 units per item and 1 per index entry, by category', () => {
+    const ledger = new WriteUnitLedger(tables);
+    ledger.transaction({ TransactItems: [eventPut('1'), eventPut('2'), rollupAdd('RH#a#m#2026-11-20#0'), rollupAdd('RD#a#m#2026-11#0')] }, 'committed');
+    const { writeUnits: units } = ledger.totals();
+    expect(units).toMatchObject({ eventPut: 4, timeIndex: 2, hourlyRollupAdd: 2, dailyRollupAdd: 2, cancelledTransaction: 0 });
+  });
+
+  it('charges a cancelled transaction as a whole and writes nothing to the index', () => {
+    const ledger = new WriteUnitLedger(tables);
+    ledger.transaction({ TransactItems: [eventPut('1'), rollupAdd('RH#a#m#2026-11-20#0')] }, 'cancelled');
+    expect(ledger.totals().writeUnits).toMatchObject({ cancelledTransaction: 4, eventPut: 0, timeIndex: 0 });
+  });
+
+  it('leaves the index out when the table has none', () => {
+    const ledger = new WriteUnitLedger({ ...tables, eventIndexKeys: [] });
+    ledger.transaction({ TransactItems: [eventPut('1')] }, 'committed');
+    expect(ledger.totals().writeUnits.timeIndex).toBe(0);
+  });
+
+  it('charges conditional MIN/MAX updates 1 unit whether or not their condition held', () => {
+    const ledger = new WriteUnitLedger(tables);
+    const update = { TableName: 'rollups', Key: { pk: 'RH#x', sk: 'y' }, UpdateExpression: 'SET #min = :value', ConditionExpression: 'c', ExpressionAttributeValues: { ':value': 1 } };
+    ledger.update(update, 'applied');
+    ledger.update(update, 'conditionFailed');
+    expect(ledger.totals().writeUnits).toMatchObject({ minMaxUpdate: 1, minMaxConditionFailed: 1 });
+    expect(ledger.totals().writeRequests).toMatchObject({ minMaxUpdate: 1, minMaxConditionFailed: 1 });
+  });
+
+  it('charges half a read unit per key read with BatchGetItem', () => {
+    const ledger = new WriteUnitLedger(tables);
+    ledger.batchGet({ RequestItems: { rollups: { Keys: [{ pk: 'a', sk: 'b' }, { pk: 'c', sk: 'd' }, { pk: 'e', sk: 'f' }] } } });
+    expect(ledger.totals().readUnits).toBe(1.5);
+  });
+
+  it('tracks the largest event and rollup items it sized', () => {
+    const ledger = new WriteUnitLedger(tables);
+    ledger.transaction({ TransactItems: [eventPut('1'), eventPut('12345'), rollupAdd('RH#a')] }, 'committed');
+    const { largestItemBytes } = ledger.totals();
+    expect(largestItemBytes.event).toBe(itemSizeBytes(eventPut('12345').Put.Item));
+    expect(largestItemBytes.rollup).toBe(itemSizeBytes({ pk: 'RH#a', sk: 'c#13#', sum: 3 }));
+  });
+});
