@@ -70,17 +70,23 @@ export function buildEventTransaction(
 
 type RollupAdd = UpdateCommandInput & { UpdateExpression: string };
 
-/** ADD is commutative and needs no condition, so concurrent batches never cancel each other here. */
+/**
+ * ADD is commutative and needs no condition, so concurrent batches never cancel each other here.
+ * An item this transaction creates also takes its MIN and MAX (`if_not_exists` cannot fail), so
+ * the conditional MIN/MAX step after the commit only has work where a stored extreme must move.
+ */
 export function buildRollupAdd(table: string, delta: RollupDelta): RollupAdd {
   return {
     TableName: table,
     Key: { pk: delta.pk, sk: delta.sk },
     UpdateExpression:
-      'ADD #sum :sum, #count :count SET accountId = :accountId, meterApiName = :meterApiName, customerId = :customerId, dimensions = :dimensions, periodStartMillis = :periodStartMillis, granularity = :granularity',
-    ExpressionAttributeNames: { '#sum': 'sum', '#count': 'count' },
+      'ADD #sum :sum, #count :count SET #min = if_not_exists(#min, :min), #max = if_not_exists(#max, :max), accountId = :accountId, meterApiName = :meterApiName, customerId = :customerId, dimensions = :dimensions, periodStartMillis = :periodStartMillis, granularity = :granularity',
+    ExpressionAttributeNames: { '#sum': 'sum', '#count': 'count', '#min': 'min', '#max': 'max' },
     ExpressionAttributeValues: {
       ':sum': delta.sum,
       ':count': delta.count,
+      ':min': delta.min,
+      ':max': delta.max,
       ':accountId': delta.accountId,
       ':meterApiName': delta.meterApiName,
       ':customerId': delta.customerId,

@@ -175,7 +175,9 @@ describe('consumer against DynamoDB Local', () => {
 
   it('repairs MIN and MAX on redelivery after a crash between commit and the MIN/MAX step', async () => {
     const account = await setUpAccount();
-    const record = sqsRecord(messageBody(account, [queuedEvent({ meterValue: 3 }), queuedEvent({ meterValue: 9 })]));
+    await consumeBatch([sqsRecord(messageBody(account, [queuedEvent({ meterValue: 3 }), queuedEvent({ meterValue: 9 })]))], dependencies());
+    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 12, count: 2, min: 3, max: 9 });
+    const record = sqsRecord(messageBody(account, [queuedEvent({ meterValue: 1 }), queuedEvent({ meterValue: 20 })]));
     const real = new EventWriter(ddb, tables, { retentionDays: 90 });
     const crashing = {
       write: real.write.bind(real),
@@ -185,11 +187,19 @@ describe('consumer against DynamoDB Local', () => {
       },
     };
     await expect(consumeBatch([record], dependencies(crashing as unknown as EventWriter))).rejects.toThrow();
-    const afterCrash = await hourlyRows(account);
-    expect(afterCrash[0]).toMatchObject({ sum: 12, count: 2 });
-    expect(afterCrash[0]!.min).toBeNaN();
+    // Counted, but the stored extremes of an existing item only move in the step that crashed.
+    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 33, count: 4, min: 3, max: 9 });
     await consumeBatch([record], dependencies(real));
-    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 12, count: 2, min: 3, max: 9 });
+    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 33, count: 4, min: 1, max: 20 });
+  });
+
+  it('gives a new rollup item its MIN and MAX in the counting transaction itself', async () => {
+    const account = await setUpAccount();
+    const record = sqsRecord(messageBody(account, [queuedEvent({ meterValue: 4 }), queuedEvent({ meterValue: -2 })]));
+    const real = new EventWriter(ddb, tables, { retentionDays: 90 });
+    const extremesSkipped = { write: real.write.bind(real), flagConflicts: real.flagConflicts.bind(real), applyExtremes: async () => new Set() };
+    await consumeBatch([record], dependencies(extremesSkipped as unknown as EventWriter));
+    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 2, count: 2, min: -2, max: 4 });
   });
 
   it('keeps events of a large batch within transaction limits and counts them all', async () => {
