@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { requireQueueUrl } from './config.js';
-import { ingestReceipt, INGEST_LIMITS, parseIngestBody, validateIngestRecords } from './domain/ingest.js';
+import { ingestReceipt, INGEST_LIMITS, parseIngestBody, referencedMeterNames, validateIngestRecords } from './domain/ingest.js';
 import { httpHandler, ok, type RouteAction } from './http/http-handler.js';
 import { packMessages } from './queue/packing.js';
 import { QueueSender } from './queue/queue-sender.js';
@@ -23,7 +23,7 @@ const ingest: RouteAction = async (request) => {
   const accountId = request.accountId;
   const records = parseIngestBody(request.bodyBytes(INGEST_LIMITS.maxBodyBytes));
   const receivedAtMillis = Date.now();
-  const { meters } = await accounts.get(accountId);
+  const { meters } = await accounts.getWithMeters(accountId, referencedMeterNames(records));
   const events = validateIngestRecords(records, {
     meters,
     nowMillis: receivedAtMillis,

@@ -135,6 +135,17 @@ function parseNdjson(text: string, wholeBodyError: string): IngestRecord[] {
   return parsed.map(({ line, result }) => ({ where: `line ${line.number}`, value: (result as { value: unknown }).value }));
 }
 
+/** The meter names a body refers to, read before validation so the caller can fetch fresh meters. */
+export function referencedMeterNames(records: readonly IngestRecord[]): Set<string> {
+  const names = new Set<string>();
+  for (const { value } of records) {
+    if (!isJsonObject(value)) continue;
+    if (typeof value.meterApiName === 'string') names.add(value.meterApiName);
+    if (isJsonObject(value.values)) for (const name of Object.keys(value.values)) names.add(name);
+  }
+  return names;
+}
+
 export interface IngestContext {
   /** The account's meters by meterApiName; only their names matter here. */
   readonly meters: Pick<ReadonlyMap<string, unknown>, 'has'>;

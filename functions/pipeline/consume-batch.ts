@@ -25,7 +25,7 @@ export interface BatchCounts {
 }
 
 export interface ConsumeDependencies {
-  readonly accounts: Pick<AccountConfigCache, 'get'>;
+  readonly accounts: Pick<AccountConfigCache, 'getWithMeters'>;
   readonly writer: Pick<EventWriter, 'write' | 'applyExtremes' | 'flagConflicts'>;
   readonly log: Pick<Logger, 'warn' | 'error'>;
   readonly onCounts?: (counts: BatchCounts) => void;
@@ -54,9 +54,10 @@ export async function consumeBatch(records: readonly SQSRecord[], deps: ConsumeD
   for (const record of records) {
     try {
       const message = decodeMessageBody(record.body);
+      const meterNames = message.events.map((event) => event.meterApiName);
       let account = accounts.get(message.accountId);
-      if (!account) {
-        account = await deps.accounts.get(message.accountId);
+      if (!account || meterNames.some((name) => !account!.meters.has(name))) {
+        account = await deps.accounts.getWithMeters(message.accountId, meterNames);
         accounts.set(message.accountId, account);
       }
       planned.push(...planMessage(message, record.messageId, account));

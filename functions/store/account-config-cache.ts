@@ -50,4 +50,19 @@ export class AccountConfigCache {
   invalidate(accountId: string): void {
     this.entries.delete(accountId);
   }
+
+  /**
+   * The account's configuration, reloaded when the cached copy lacks a meter: a meter created a
+   * moment ago must not make its first events look unknown (refused by ingest, or stored uncounted).
+   */
+  async getWithMeters(accountId: string, meterApiNames: Iterable<string>): Promise<AccountMeters> {
+    const cached = await this.get(accountId);
+    for (const name of meterApiNames) {
+      if (!cached.meters.has(name)) {
+        this.invalidate(accountId);
+        return this.get(accountId);
+      }
+    }
+    return cached;
+  }
 }

@@ -273,3 +273,16 @@ describe('conflicts inside one batch', () => {
     expect(await storedEvent(account, first)).toMatchObject({ meterValue: 5, duplicateConflict: true });
   });
 });
+
+describe('meters created a moment ago', () => {
+  it('counts the first events of a meter the cached configuration did not know yet', async () => {
+    const account = await setUpAccount();
+    const deps = { ...dependencies(), accounts: new AccountConfigCache((id) => configStore.loadAccountConfiguration(id), 60_000) };
+    await consumeBatch([sqsRecord(messageBody(account, [queuedEvent()]))], deps);
+    await configStore.createMeter(account, { meterApiName: 'storage', displayName: 'Storage', label: 'storage', type: 'SUM_OF_ALL_USAGE', dimensions: [] }, Date.now());
+    const event = queuedEvent({ meterApiName: 'storage', meterValue: 7 });
+    await consumeBatch([sqsRecord(messageBody(account, [event]))], deps);
+    expect(await storedEvent(account, event)).toMatchObject({ status: 'counted' });
+    expect((await hourlyRows(account, 'storage'))[0]).toMatchObject({ sum: 7, count: 1 });
+  });
+});

@@ -76,6 +76,23 @@ function expectErrorResponse(response: ApiResponse, status: number, code: string
 }
 
 describe('POST /ingest', () => {
+  it('accepts events for a meter created a moment after an earlier request of the account', async () => {
+    expect((await api.post('/ingest', [event()])).status).toBe(200);
+    const refused = await api.post('/ingest', [event({ meterApiName: 'just-created' })]);
+    expectErrorResponse(refused, 400, 'VALIDATION_FAILED');
+    await testConfigStore().createMeter(
+      accountId,
+      { meterApiName: 'just-created', displayName: 'New', label: 'just-created', type: 'SUM_OF_ALL_USAGE', dimensions: [] },
+      Date.now(),
+    );
+    const accepted = await api.post('/ingest', [event({ meterApiName: 'just-created' })]);
+    expect(accepted.status, accepted.text).toBe(200);
+    expect((await queuedMessages()).flatMap((message) => message.events.map((queued) => queued.meterApiName)).sort()).toEqual([
+      'api-calls',
+      'just-created',
+    ]);
+  });
+
   it('enqueues the validated events, values expanded and ids stamped, and answers 200', async () => {
     const before = Date.now();
     const time = before - 3_600_000;

@@ -89,3 +89,23 @@ describe('AccountConfigCache', () => {
     expect(load).toHaveBeenCalledTimes(2);
   });
 });
+
+describe('AccountConfigCache.getWithMeters', () => {
+  it('serves the cached copy while it knows every meter asked for', async () => {
+    const load = vi.fn(async (_accountId: string) => configuration);
+    const cache = new AccountConfigCache(load, 60_000);
+    await cache.getWithMeters('acme', ['a']);
+    await cache.getWithMeters('acme', ['a', 'b']);
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('reloads at once when a meter is missing, so a meter created a moment ago is seen', async () => {
+    const load = vi
+      .fn(async (_accountId: string): Promise<AccountConfiguration> => configuration)
+      .mockResolvedValueOnce({ meters: [meter('a')], rules: [] });
+    const cache = new AccountConfigCache(load, 60_000);
+    expect((await cache.get('acme')).meters.has('b')).toBe(false);
+    expect((await cache.getWithMeters('acme', ['a', 'b'])).meters.has('b')).toBe(true);
+    expect(load).toHaveBeenCalledTimes(2);
+  });
+});

@@ -7,6 +7,7 @@ import {
   ingestReceipt,
   INGEST_LIMITS,
   parseIngestBody,
+  referencedMeterNames,
   validateIngestRecords,
   type IngestContext,
   type IngestRecord,
@@ -449,5 +450,14 @@ describe('validateIngestRecords', () => {
 describe('ingestReceipt', () => {
   it("answers in the real service's words", () => {
     expect(ingestReceipt(3)).toBe('3 records were ingested');
+  });
+});
+
+describe('referencedMeterNames', () => {
+  it('collects meterApiName and the keys of values, ignoring what is not an event object', () => {
+    const records = parseIngestBody(
+      Buffer.from(JSON.stringify([{ meterApiName: 'a' }, { values: { b: 1, c: 2 } }, 'x', { meterApiName: 3 }, { meterApiName: 'a' }])),
+    );
+    expect([...referencedMeterNames(records)].sort()).toEqual(['a', 'b', 'c']);
   });
 });
