@@ -138,6 +138,25 @@ export function costPerMillionEvents(inputs: CostInputs, prices: Prices = AWS_LI
   ];
 }
 
+/** Lambda gives a function CPU in proportion to its memory: the equivalent of one vCPU at 1,769 MB. */
+export const LAMBDA_MB_PER_VCPU = 1_769;
+
+/** Ingest duration per request: a fixed part plus a part per event, in milliseconds. */
+export interface IngestDuration {
+  readonly fixedMillis: number;
+  readonly millisPerEvent: number;
+}
+
+/**
+ * What an ingest request lasts on Lambda, from the handler's work measured on one full core with the
+ * queue send replaced by a sink: the work stretched by the CPU share the function's memory buys
+ * (CPU-bound work takes 1,769 / memory times longer below one vCPU), plus the send's round trip.
+ */
+export function ingestDurationOnLambda(measured: IngestDuration, memoryMb: number, sendRoundTripMillis: number): IngestDuration {
+  const stretch = Math.max(1, LAMBDA_MB_PER_VCPU / memoryMb);
+  return { fixedMillis: sendRoundTripMillis + measured.fixedMillis * stretch, millisPerEvent: measured.millisPerEvent * stretch };
+}
+
 export const totalDollars = (lines: readonly Pick<CostLine, 'dollars'>[]) => lines.reduce((total, line) => total + line.dollars, 0);
 
 function fmt(value: number, digits = 0): string {

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TableNames } from '../local/tables.js';
+import type { HandlerRuntime } from './handler-runtime.js';
 
 /**
  * The contract between `npm run bench` and its sections. A section is a module in bench/sections
@@ -30,7 +31,7 @@ export interface SectionResult {
   readonly notes: readonly string[];
 }
 
-/** Numbers a section measured that later sections build on (the cost model uses both). */
+/** Numbers a section measured that later sections build on (the cost model uses them). */
 export interface Measurements {
   consumer?: {
     /** Wall time per delivered event of Tally's consumer against DynamoDB Local. */
@@ -38,6 +39,11 @@ export interface Measurements {
     readonly eventsPerBatch: number;
     /** JSON bytes of one queued event inside a message body. */
     readonly queuedEventBytes: number;
+  };
+  ingest?: {
+    /** Wall time of one POST /ingest handler invocation, without the SQS send: fixed part and part per event, on one core. */
+    readonly fixedMillis: number;
+    readonly millisPerEvent: number;
   };
   writeUnits?: {
     readonly writeUnitsPerEvent: number;
@@ -55,6 +61,11 @@ export interface BenchContext {
   createTables(label: string): Promise<TableNames>;
   progress(message: string): void;
   readonly measurements: Measurements;
+  /**
+   * Points Tally's handler modules at a set of tables and a local event queue, started on first use
+   * and stopped by the run; every section that imports a handler must call it first.
+   */
+  handlers(): Promise<HandlerRuntime>;
 }
 
 export interface BenchSection<Size> {

@@ -6,6 +6,7 @@ import { DYNAMODB_LOCAL_VERSION, startDynamoDBLocal } from '../local/dynamodb-lo
 import { localDynamoDBClient, localPaths } from '../local/local-env.js';
 import { projectRoot } from '../local/paths.js';
 import { ensureTables, localTableNames } from '../local/tables.js';
+import { startHandlerRuntime, type HandlerRuntime } from './handler-runtime.js';
 import { runSections, type BenchContext, type RunMode } from './harness.js';
 import { formatNumber, renderResultsMarkdown, renderSummary } from './report.js';
 import { SECTIONS } from './sections/index.js';
@@ -31,6 +32,7 @@ const progress = (message: string) => {
 progress(`${command}: starting DynamoDB Local ${DYNAMODB_LOCAL_VERSION} in memory`);
 const database = await startDynamoDBLocal({ cacheDir: localPaths().cache, progress });
 const client = localDynamoDBClient(database.endpoint);
+let handlerRuntime: Promise<HandlerRuntime> | undefined;
 try {
   const tablePrefixes = new Set<string>();
   const context: BenchContext = {
@@ -46,6 +48,10 @@ try {
     },
     progress,
     measurements: {},
+    handlers() {
+      handlerRuntime ??= context.createTables('handlers').then((names) => startHandlerRuntime(database.endpoint, names));
+      return handlerRuntime;
+    },
   };
   const outcomes = await runSections(SECTIONS, context);
   const elapsedMillis = performance.now() - runStart;
@@ -70,6 +76,10 @@ try {
   console.log(`\n${renderSummary(outcomes)}\n`);
   progress(`done in ${formatNumber(elapsedMillis / 1000, 0)} s; results written to ${outputFile}`);
 } finally {
+  await handlerRuntime?.then(
+    (runtime) => runtime.queue.stop(),
+    () => undefined,
+  );
   client.destroy();
   await database.stop();
 }

@@ -100,19 +100,19 @@ export function zipfSampler(size: number, exponent: number, random: () => number
   };
 }
 
-function uuidFrom(random: () => number): string {
+export function uuidFrom(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
 }
 
-interface CustomerProfile {
+export interface CustomerProfile {
   readonly customerId: string;
   readonly plan: string;
   readonly homeRegion: string;
 }
 
 /** A customer keeps one plan and mostly one region; the first customers are the busiest. */
-function customerProfiles(spec: WorkloadSpec, random: () => number): CustomerProfile[] {
+export function customerProfiles(spec: Pick<WorkloadSpec, 'customers'>, random: () => number): CustomerProfile[] {
   const plan = zipfSampler(DIMENSION_VALUES.plan.length, 1.5, random);
   const region = zipfSampler(DIMENSION_VALUES.region.length, 1, random);
   return Array.from({ length: spec.customers }, (_, index) => ({
@@ -124,6 +124,17 @@ function customerProfiles(spec: WorkloadSpec, random: () => number): CustomerPro
 
 /** Share of a customer's events that come from a region other than its home region. */
 const ROAMING_RATE = 0.1;
+
+/** The declared dimensions of one of a customer's events: its plan, mostly its home region, a skewed feature. */
+export function dimensionDrawer(random: () => number): (customer: CustomerProfile) => Record<keyof typeof DIMENSION_VALUES, string> {
+  const pickRegion = zipfSampler(DIMENSION_VALUES.region.length, 1, random);
+  const pickFeature = zipfSampler(DIMENSION_VALUES.feature.length, 1.2, random);
+  return (customer) => ({
+    region: random() < ROAMING_RATE ? DIMENSION_VALUES.region[pickRegion()]! : customer.homeRegion,
+    plan: customer.plan,
+    feature: DIMENSION_VALUES.feature[pickFeature()]!,
+  });
+}
 /** Events reach ingest up to this late, as clients buffer and flush. */
 const MAX_LATENESS_MILLIS = 2 * 60_000;
 /** A retried request shows up this many messages after the original, at most. */
@@ -133,8 +144,7 @@ export function generateWorkload(spec: WorkloadSpec): Workload {
   const random = seededRandom(spec.seed);
   const customers = customerProfiles(spec, random);
   const pickCustomer = zipfSampler(customers.length, 1, random);
-  const pickRegion = zipfSampler(DIMENSION_VALUES.region.length, 1, random);
-  const pickFeature = zipfSampler(DIMENSION_VALUES.feature.length, 1.2, random);
+  const dimensionsOf = dimensionDrawer(random);
 
   const uniqueEvents: QueuedEvent[] = [];
   for (let index = 0; index < spec.uniqueEvents; index++) {
@@ -147,11 +157,7 @@ export function generateWorkload(spec: WorkloadSpec): Workload {
       customerId: customer.customerId,
       meterValue: 1 + Math.floor(random() * 5),
       meterTimeInMillis: liveTime - Math.floor(random() * MAX_LATENESS_MILLIS),
-      dimensions: {
-        region: random() < ROAMING_RATE ? DIMENSION_VALUES.region[pickRegion()]! : customer.homeRegion,
-        plan: customer.plan,
-        feature: DIMENSION_VALUES.feature[pickFeature()]!,
-      },
+      dimensions: dimensionsOf(customer),
     });
   }
 

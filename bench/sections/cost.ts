@@ -1,7 +1,7 @@
 import { DEFAULT_PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
 import { eventsTable } from '../../lib/table-definitions.js';
 import { RETENTION_DAYS } from '../consumers.js';
-import { AWS_LIST_PRICES, costPerMillionEvents, totalDollars, type CostInputs } from '../cost-model.js';
+import { AWS_LIST_PRICES, costPerMillionEvents, ingestDurationOnLambda, LAMBDA_MB_PER_VCPU, totalDollars, type CostInputs, type IngestDuration } from '../cost-model.js';
 import type { BenchSection, Measurements } from '../harness.js';
 import { formatDollars, formatNumber } from '../report.js';
 import { DEFAULT_WORKLOAD, generateWorkload } from '../workload.js';
@@ -10,9 +10,20 @@ const CLIENT_BATCHES = [1, 100, 1_000] as const;
 const COST_GOAL_DOLLARS = 2.5;
 const GOAL_BATCH = 100;
 
-/** Until the ingest benchmark lands: a SendMessageBatch round trip and request handling, plus parsing at 20k events/s. */
-const INGEST_ESTIMATE = { memoryMb: 512, fixedMillis: 25, millisPerEvent: 0.05 };
+const INGEST_MEMORY_MB = 512;
+/** When the ingest section did not run: a SendMessageBatch round trip and request handling, plus parsing at 20k events/s. */
+const INGEST_ESTIMATE: IngestDuration = { fixedMillis: 25, millisPerEvent: 0.05 };
+/** One SendMessageBatch within a region: the part of an ingest request the benchmark cannot measure locally. */
+const SQS_SEND_ROUND_TRIP_MILLIS = 20;
 const CONSUMER_MEMORY_MB = 1024;
+
+function ingestDuration(measurements: Measurements): IngestDuration & { source: string } {
+  if (!measurements.ingest) return { ...INGEST_ESTIMATE, source: 'estimate (the ingest section did not run)' };
+  return {
+    ...ingestDurationOnLambda(measurements.ingest, INGEST_MEMORY_MB, SQS_SEND_ROUND_TRIP_MILLIS),
+    source: `measured handler work (section 3) x ${formatNumber(LAMBDA_MB_PER_VCPU / INGEST_MEMORY_MB, 2)} for the CPU share of ${INGEST_MEMORY_MB} MB, plus a ${SQS_SEND_ROUND_TRIP_MILLIS} ms SendMessageBatch round trip (estimate)`,
+  };
+}
 
 /** JSON bytes per event as a client sends it (an Amberflo ingest event with uniqueId and dimensions). */
 function requestBytesPerEvent(): number {
@@ -26,13 +37,14 @@ function requestBytesPerEvent(): number {
 function costInputs(measurements: Measurements, eventsPerRequest: number, withIndex: boolean): CostInputs {
   const { consumer, writeUnits } = measurements;
   if (!consumer || !writeUnits) throw new Error('the cost model needs the consumer and write-unit sections to have run first');
+  const ingest = ingestDuration(measurements);
   return {
     eventsPerRequest,
     requestBytesPerEvent: requestBytesPerEvent(),
     queuedEventBytes: consumer.queuedEventBytes,
-    ingestMemoryMb: INGEST_ESTIMATE.memoryMb,
-    ingestFixedMillis: INGEST_ESTIMATE.fixedMillis,
-    ingestMillisPerEvent: INGEST_ESTIMATE.millisPerEvent,
+    ingestMemoryMb: INGEST_MEMORY_MB,
+    ingestFixedMillis: ingest.fixedMillis,
+    ingestMillisPerEvent: ingest.millisPerEvent,
     consumerMemoryMb: CONSUMER_MEMORY_MB,
     consumerMillisPerEvent: consumer.millisPerEvent,
     consumerBatchMessages: DEFAULT_PIPELINE_SETTINGS.consumerBatchSize,
@@ -47,13 +59,14 @@ function costInputs(measurements: Measurements, eventsPerRequest: number, withIn
 
 export const costPerMillion: BenchSection<null> = {
   name: 'cost',
-  title: '3. Cost per 1M events at AWS list prices',
+  title: '4. Cost per 1M events at AWS list prices',
   sizes: { quick: null, full: null },
   async run(context) {
     const byBatch = CLIENT_BATCHES.map((batch) => costPerMillionEvents(costInputs(context.measurements, batch, true)));
     const withoutIndex = CLIENT_BATCHES.map((batch) => totalDollars(costPerMillionEvents(costInputs(context.measurements, batch, false))));
     const atGoalBatch = totalDollars(byBatch[CLIENT_BATCHES.indexOf(GOAL_BATCH)]!);
     const inputs = costInputs(context.measurements, GOAL_BATCH, true);
+    const ingest = ingestDuration(context.measurements);
     const p = AWS_LIST_PRICES;
     return {
       headlines: [
@@ -88,7 +101,7 @@ export const costPerMillion: BenchSection<null> = {
             ['DynamoDB storage / PITR', `$${p.dynamoDbStoragePerGbMonth} / $${p.dynamoDbPitrPerGbMonth} per GB-month`, 'list price'],
             ['WRU / RRU per event', `${formatNumber(inputs.writeUnitsPerEvent, 2)} / ${formatNumber(inputs.readUnitsPerEvent, 2)}`, 'measured, section 2'],
             ['consumer duration', `${formatNumber(inputs.consumerMillisPerEvent, 2)} ms per event at ${CONSUMER_MEMORY_MB} MB`, 'measured against DynamoDB Local, section 1 (pessimistic)'],
-            ['ingest duration', `${INGEST_ESTIMATE.fixedMillis} ms + ${INGEST_ESTIMATE.millisPerEvent} ms per event at ${INGEST_ESTIMATE.memoryMb} MB`, 'estimate until the ingest benchmark lands'],
+            ['ingest duration', `${formatNumber(ingest.fixedMillis, 1)} ms + ${formatNumber(ingest.millisPerEvent * 1000, 1)} µs per event at ${INGEST_MEMORY_MB} MB`, ingest.source],
             ['bytes per event: request / queued / stored item', `${formatNumber(inputs.requestBytesPerEvent, 0)} / ${formatNumber(inputs.queuedEventBytes, 0)} / ${inputs.eventItemBytes}`, 'measured'],
             ['raw retention', `${inputs.retentionDays} days, PITR on`, 'Tally defaults'],
           ],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AWS_LIST_PRICES, costPerMillionEvents, eventsPerMessage, totalDollars, type CostInputs } from '../../bench/cost-model.js';
+import { AWS_LIST_PRICES, costPerMillionEvents, eventsPerMessage, ingestDurationOnLambda, totalDollars, type CostInputs } from '../../bench/cost-model.js';
 
 const inputs: CostInputs = {
   eventsPerRequest: 100,
@@ -70,5 +70,18 @@ describe('eventsPerMessage', () => {
   it('keeps a request in one message unless it would pass 1 MiB', () => {
     expect(eventsPerMessage({ eventsPerRequest: 100, queuedEventBytes: 250 })).toBe(100);
     expect(eventsPerMessage({ eventsPerRequest: 10_000, queuedEventBytes: 250 })).toBe(4_194);
+  });
+});
+
+describe('ingestDurationOnLambda', () => {
+  it('stretches the measured work by the CPU share of the memory and adds the send round trip', () => {
+    // 512 MB buys 512 / 1,769 of a vCPU: CPU-bound work takes 3.455x longer than on a full core.
+    const duration = ingestDurationOnLambda({ fixedMillis: 1, millisPerEvent: 0.01 }, 512, 20);
+    expect(duration.fixedMillis).toBeCloseTo(20 + 1769 / 512, 10);
+    expect(duration.millisPerEvent).toBeCloseTo((0.01 * 1769) / 512, 10);
+  });
+
+  it('never makes the work faster than a full core at or above one vCPU of memory', () => {
+    expect(ingestDurationOnLambda({ fixedMillis: 1, millisPerEvent: 0.01 }, 3_008, 0)).toEqual({ fixedMillis: 1, millisPerEvent: 0.01 });
   });
 });

@@ -14,6 +14,9 @@ function context(mode: BenchContext['mode'] = 'quick'): BenchContext & { lines: 
     },
     progress: (line) => lines.push(line),
     measurements: {},
+    handlers: async () => {
+      throw new Error('not used');
+    },
     lines,
   };
 }

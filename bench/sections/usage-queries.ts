@@ -1,0 +1,299 @@
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseUsageRequest, planUsageQuery } from '../../functions/domain/usage-request.js';
+import type { MeterDefinition } from '../../functions/domain/meters.js';
+import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
+import { ConfigStore } from '../../functions/store/config-store.js';
+import { forEachLimited } from '../../functions/store/retry.js';
+import { readUsageRows } from '../../functions/store/usage-rows.js';
+import { lambdaContext } from '../../local/gateway.js';
+import { benchAccountConfiguration, RETENTION_DAYS } from '../consumers.js';
+import { apiGatewayEvent, type HttpLambda } from '../handler-runtime.js';
+import { throttled, type BenchContext, type BenchSection, type SectionResult } from '../harness.js';
+import { readRawRows, usageFromRawEvents } from '../raw-usage.js';
+import { formatCount, formatNumber, formatRatio } from '../report.js';
+import { summarize, type LatencySummary } from '../stats.js';
+import { generateUsageDataset, rawEventItems, rollupItems, type UsageDataset } from '../usage-dataset.js';
+import { DECLARED_DIMENSIONS, DEFAULT_WORKLOAD } from '../workload.js';
+
+interface UsageSize {
+  readonly customers: number;
+  readonly eventsPerCustomerDay: number;
+  /** Timed rounds; each round runs every query once both ways. */
+  readonly rounds: number;
+}
+
+const ACCOUNT_ID = 'bench-usage';
+const METER = DEFAULT_WORKLOAD.meterApiName;
+const DAY_MILLIS = 86_400_000;
+const DAYS = 30;
+const HISTORY_DAYS = 90;
+/** The customer of the one-customer query: the 10th busiest, a large customer but not the outlier. */
+const HISTORY_CUSTOMER_RANK = 9;
+/** A fixed end, so the dataset and its partitions are the same on every run. */
+const DATASET_END = Date.UTC(2026, 10, 20);
+const WRITE_CONCURRENCY = 16;
+const BATCH_WRITE_ITEMS = 25;
+const RATIO_GOAL = 20;
+const ONE_CUSTOMER_GOAL_MILLIS = 100;
+
+interface UsageQueryCase {
+  readonly name: string;
+  readonly label: string;
+  readonly body: string;
+}
+
+function queryCases(dataset: UsageDataset): UsageQueryCase[] {
+  const seconds = (millis: number) => millis / 1000;
+  const range = (days: number) => ({ startTimeInSeconds: seconds(DATASET_END - days * DAY_MILLIS), endTimeInSeconds: seconds(DATASET_END) });
+  return [
+    {
+      name: 'by customer',
+      label: `DAY, ${DAYS} days, groupBy customerId (every customer)`,
+      body: JSON.stringify({ meterApiName: METER, ...range(DAYS), timeGroupingInterval: 'DAY', groupBy: ['customerId'] }),
+    },
+    {
+      name: 'one customer',
+      label: `DAY, ${HISTORY_DAYS} days, one customer (customerFilter), ungrouped`,
+      body: JSON.stringify({ meterApiName: METER, ...range(HISTORY_DAYS), timeGroupingInterval: 'DAY', customerFilter: [dataset.historyCustomerId] }),
+    },
+    {
+      name: 'hourly',
+      label: 'HOUR, 2 days, every customer, ungrouped',
+      body: JSON.stringify({ meterApiName: METER, ...range(2), timeGroupingInterval: 'HOUR' }),
+    },
+  ];
+}
+
+async function writeItems(ddb: DynamoDBDocumentClient, table: string, items: readonly Record<string, unknown>[], onWritten: (count: number) => void) {
+  const chunks: Record<string, unknown>[][] = [];
+  for (let start = 0; start < items.length; start += BATCH_WRITE_ITEMS) chunks.push(items.slice(start, start + BATCH_WRITE_ITEMS));
+  await forEachLimited(chunks, WRITE_CONCURRENCY, async (chunk) => {
+    let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
+    while (pending.length > 0) {
+      const output = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (output.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+    onWritten(chunk.length);
+  });
+}
+
+/** A document client that adds up the items DynamoDB read (ScannedCount) for the Queries sent through it. */
+function scanCounting(ddb: DynamoDBDocumentClient) {
+  const counts = { queries: 0, scanned: 0 };
+  const client = new Proxy(ddb, {
+    get: (target, property, receiver) =>
+      property === 'send'
+        ? async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+            const output = await target.send(command);
+            if (command instanceof QueryCommand) {
+              counts.queries++;
+              counts.scanned += (output as { ScannedCount?: number }).ScannedCount ?? 0;
+            }
+            return output;
+          }
+        : Reflect.get(target, property, receiver),
+  });
+  return { client, counts };
+}
+
+/** Sum of every value of a seed-shaped usage response. */
+function responseTotal(body: string): number {
+  const { clientMeters } = JSON.parse(body) as { clientMeters: Record<string, { records: Record<string, number>[] }[]> };
+  let total = 0;
+  for (const groups of Object.values(clientMeters)) {
+    for (const group of groups) for (const record of group.records) for (const value of Object.values(record)) total += value;
+  }
+  return total;
+}
+
+interface CaseResult {
+  readonly query: UsageQueryCase;
+  readonly rollup: LatencySummary;
+  readonly raw: LatencySummary;
+  readonly rollupItemsRead: number;
+  readonly rollupQueries: number;
+  readonly rawEventsRead: number;
+  readonly rawQueries: number;
+  readonly groups: number;
+  readonly responseBytes: number;
+}
+
+async function loadDataset(context: BenchContext, tables: { Events: string; Rollups: string }, dataset: UsageDataset) {
+  const account = indexAccountConfiguration(benchAccountConfiguration(DEFAULT_WORKLOAD));
+  const events = rawEventItems(ACCOUNT_ID, dataset.events, account, DATASET_END, RETENTION_DAYS);
+  const rollups = rollupItems(tables.Rollups, ACCOUNT_ID, dataset.events, DECLARED_DIMENSIONS);
+  const total = events.length + rollups.length;
+  context.progress(`  writing ${formatCount(events.length)} event items and ${formatCount(rollups.length)} rollup items with BatchWriteItem`);
+  const started = performance.now();
+  let written = 0;
+  const report = throttled(context.progress, 5_000);
+  const onWritten = (count: number) => {
+    written += count;
+    report(() => `  ${formatCount(written)} of ${formatCount(total)} items written, ${formatNumber((written / (performance.now() - started)) * 1000, 0)} items/s`);
+  };
+  await writeItems(context.ddb, tables.Events, events, onWritten);
+  await writeItems(context.ddb, tables.Rollups, rollups, onWritten);
+  const seconds = (performance.now() - started) / 1000;
+  context.progress(`  loaded in ${formatNumber(seconds, 1)} s (${formatNumber(total / seconds, 0)} items/s)`);
+  return {
+    eventItems: events.length,
+    hourlyItems: rollups.filter((item) => item.granularity === 'HOUR').length,
+    dailyItems: rollups.filter((item) => item.granularity === 'DAY').length,
+    seconds,
+  };
+}
+
+export const usageQueries: BenchSection<UsageSize> = {
+  name: 'usage',
+  title: '5. Usage queries: rollups vs the same answer from raw events',
+  sizes: {
+    quick: { customers: 100, eventsPerCustomerDay: 1, rounds: 3 },
+    full: { customers: 1_000, eventsPerCustomerDay: 2, rounds: 5 },
+  },
+  async run(context, size) {
+    const runtime = await context.handlers();
+    const tables = runtime.tables;
+    const configStore = new ConfigStore(context.ddb, tables.Config);
+    await configStore.createMeter(ACCOUNT_ID, benchAccountConfiguration(DEFAULT_WORKLOAD).meters[0]!, Date.now());
+    const dataset = generateUsageDataset({
+      seed: DEFAULT_WORKLOAD.seed,
+      accountId: ACCOUNT_ID,
+      meterApiName: METER,
+      customers: size.customers,
+      days: DAYS,
+      endMillis: DATASET_END,
+      eventsPerCustomerDay: size.eventsPerCustomerDay,
+      historyCustomerRank: HISTORY_CUSTOMER_RANK,
+      historyDays: HISTORY_DAYS,
+    });
+    const loaded = await loadDataset(context, tables, dataset);
+
+    const { handler } = (await import('../../functions/usage.js')) as unknown as { handler: HttpLambda };
+    const getMeter = (meterApiName: string) => configStore.getMeter(ACCOUNT_ID, meterApiName);
+    const fromRollups = async (body: string) => {
+      const response = await handler(apiGatewayEvent({ routeKey: 'POST /usage', accountId: ACCOUNT_ID, body }), lambdaContext('usage'));
+      if (response.statusCode !== 200) throw new Error(`POST /usage answered ${response.statusCode}: ${response.body}`);
+      return response.body!;
+    };
+    const fromRawEvents = (body: string) => usageFromRawEvents(context.ddb, tables.Events, ACCOUNT_ID, body, getMeter);
+
+    const cases = queryCases(dataset);
+    const results: CaseResult[] = [];
+    for (const query of cases) results.push(await measureCase(context, size, dataset, query, { fromRollups, fromRawEvents, getMeter, tables }));
+    return report(size, dataset, loaded, results);
+  },
+};
+
+interface Answerers {
+  fromRollups(body: string): Promise<string>;
+  fromRawEvents(body: string): Promise<string>;
+  getMeter(meterApiName: string): Promise<MeterDefinition>;
+  readonly tables: { Events: string; Rollups: string };
+}
+
+async function measureCase(context: BenchContext, size: UsageSize, dataset: UsageDataset, query: UsageQueryCase, answer: Answerers): Promise<CaseResult> {
+  context.progress(`  ${query.label}: ${size.rounds} rounds, rollups and raw events in turns`);
+  // Untimed first: warms both paths up and counts what each reads.
+  const request = parseUsageRequest(JSON.parse(query.body), Date.now());
+  const meter = await answer.getMeter(METER);
+  const plan = planUsageQuery(request.query, meter);
+  const rollupCount = scanCounting(context.ddb);
+  await readUsageRows(rollupCount.client, answer.tables.Rollups, ACCOUNT_ID, plan);
+  const rawCount = scanCounting(context.ddb);
+  await readRawRows(rawCount.client, answer.tables.Events, ACCOUNT_ID, plan, meter);
+  const reference = await answer.fromRollups(query.body);
+  checkAgainstDataset(dataset, query, reference, plan.grid.startMillis, plan.grid.endMillis, plan.customerIds);
+
+  const rollupMillis: number[] = [];
+  const rawMillis: number[] = [];
+  const timed = async (work: () => Promise<string>, into: number[]) => {
+    const started = performance.now();
+    const body = await work();
+    into.push(performance.now() - started);
+    if (body !== reference) throw new Error(`${query.name}: the answers from rollups and from raw events differ`);
+  };
+  await timed(() => answer.fromRawEvents(query.body), []);
+  for (let round = 0; round < size.rounds; round++) {
+    const rollup = () => timed(() => answer.fromRollups(query.body), rollupMillis);
+    const raw = () => timed(() => answer.fromRawEvents(query.body), rawMillis);
+    // Alternate which goes first, so neither always runs on the other's warm caches.
+    if (round % 2 === 0) await rollup().then(raw);
+    else await raw().then(rollup);
+  }
+  const result = {
+    query,
+    rollup: summarize(rollupMillis),
+    raw: summarize(rawMillis),
+    rollupItemsRead: rollupCount.counts.scanned,
+    rollupQueries: rollupCount.counts.queries,
+    rawEventsRead: rawCount.counts.scanned,
+    rawQueries: rawCount.counts.queries,
+    groups: Object.values((JSON.parse(reference) as { clientMeters: Record<string, unknown[]> }).clientMeters)[0]!.length,
+    responseBytes: reference.length,
+  };
+  context.progress(
+    `    rollups p50 ${formatNumber(result.rollup.p50, 1)} ms, raw events p50 ${formatNumber(result.raw.p50, 1)} ms: ${formatRatio(result.raw.p50 / result.rollup.p50)}`,
+  );
+  return result;
+}
+
+/** Both answers are compared with each other every round; this ties them to the generated events too. */
+function checkAgainstDataset(
+  dataset: UsageDataset,
+  query: UsageQueryCase,
+  body: string,
+  fromMillis: number,
+  toMillis: number,
+  customers: ReadonlySet<string> | undefined,
+): void {
+  const expected = dataset.events
+    .filter((event) => event.meterTimeInMillis >= fromMillis && event.meterTimeInMillis < toMillis)
+    .filter((event) => customers === undefined || customers.has(event.customerId))
+    .reduce((total, event) => total + event.meterValue, 0);
+  const total = responseTotal(body);
+  if (total !== expected) throw new Error(`${query.name}: the answer adds up to ${total}, the generated events to ${expected}`);
+}
+
+function report(size: UsageSize, dataset: UsageDataset, loaded: Awaited<ReturnType<typeof loadDataset>>, results: readonly CaseResult[]): SectionResult {
+  const ratio = (result: CaseResult) => result.raw.p50 / result.rollup.p50;
+  const [byCustomer, oneCustomer, hourly] = results as [CaseResult, CaseResult, CaseResult];
+  const windowEvents = size.customers * size.eventsPerCustomerDay * DAYS;
+  return {
+    headlines: [
+      {
+        metric: `${DAYS} days DAY by customerId: raw events / rollups, p50`,
+        value: formatRatio(ratio(byCustomer)),
+        goal: `>= ${RATIO_GOAL}x`,
+        met: ratio(byCustomer) >= RATIO_GOAL,
+      },
+      {
+        metric: `one customer, ${HISTORY_DAYS} days DAY, p50 / p95`,
+        value: `${formatNumber(oneCustomer.rollup.p50, 1)} / ${formatNumber(oneCustomer.rollup.p95, 1)} ms`,
+        goal: `p95 < ${ONE_CUSTOMER_GOAL_MILLIS} ms`,
+        met: oneCustomer.rollup.p95 < ONE_CUSTOMER_GOAL_MILLIS,
+      },
+      { metric: `one customer, ${HISTORY_DAYS} days: raw events / rollups, p50`, value: formatRatio(ratio(oneCustomer)) },
+      { metric: 'HOUR over 2 days: raw events / rollups, p50', value: formatRatio(ratio(hourly)) },
+      { metric: 'answers from rollups and from raw events identical', value: 'yes' },
+    ],
+    tables: [
+      {
+        title: `POST /usage from rollups (the handler) vs the same answer from raw events, ${size.rounds} timed rounds each`,
+        columns: ['query', 'rollups p50 / p95 ms', 'raw events p50 / p95 ms', 'raw / rollups (p50)', 'items read: rollups / raw events', 'Queries: rollups / raw', 'groups, response bytes'],
+        rows: results.map((result) => [
+          result.query.label,
+          `${formatNumber(result.rollup.p50, 1)} / ${formatNumber(result.rollup.p95, 1)}`,
+          `${formatNumber(result.raw.p50, 1)} / ${formatNumber(result.raw.p95, 1)}`,
+          formatRatio(ratio(result)),
+          `${formatCount(result.rollupItemsRead)} / ${formatCount(result.rawEventsRead)}`,
+          `${formatCount(result.rollupQueries)} / ${formatCount(result.rawQueries)}`,
+          `${formatCount(result.groups)}, ${formatCount(result.responseBytes)}`,
+        ]),
+      },
+    ],
+    notes: [
+      `Dataset (seed ${dataset.spec.seed}): ${formatCount(size.customers)} customers x ${DAYS} days ending ${new Date(DATASET_END).toISOString().slice(0, 10)}, ${formatNumber(size.eventsPerCustomerDay, 0)} events per customer-day on average (${formatCount(windowEvents)} events; customers skewed Zipf(1) as in the consumer workload, the same 3 declared dimensions, values 1-5, times uniform over each day), plus ${HISTORY_DAYS - DAYS} earlier days of the one customer the one-customer query reads (${dataset.historyCustomerId}, the ${HISTORY_CUSTOMER_RANK + 1}th busiest, ${formatCount(dataset.historyEventsPerDay)} events a day). From that one event stream: ${formatCount(loaded.eventItems)} Events items (functions/store/event-commands.ts eventItem, byMeterTime index keys included) and ${formatCount(loaded.hourlyItems)} hourly + ${formatCount(loaded.dailyItems)} daily Rollups items (rollupTargets and rollupDeltas, then the consumer's own buildRollupAdd, buildLowerMin and buildRaiseMax applied in memory), written with BatchWriteItem in ${formatNumber(loaded.seconds, 0)} s. The volume per customer-day is what DynamoDB Local loads within the run's time budget (about ${formatNumber((loaded.eventItems + loaded.hourlyItems + loaded.dailyItems) / loaded.seconds, 0)} items/s here); it is low for metering traffic, which matters for the reading below.`,
+      'Method: "rollups" is the real POST /usage Lambda handler (functions/usage.ts) invoked in-process with an API-Gateway-shaped event: request parsing, the meter read, planUsageQuery, readUsageRows (daily items for DAY, hourly for HOUR, 4 shards per period, partitions read 8 at a time), aggregateUsage, usageResponse and the JSON body. "Raw events" answers the same request with the same parsing, meter read, plan, aggregation and response, but reads every raw event of the range through the byMeterTime index (the Query of functions/store/raw-events.ts, one per day partition, every 1 MB page, 8 partitions at a time; the one-customer query filters on the customer as GET /usage/events does, so DynamoDB still reads every event of the day). Every timed answer of both is compared byte for byte with the first one, and that one\'s total with the sum of the generated events in its range. The two take turns query by query, alternating which goes first; p95 of so few rounds is close to the maximum. "Items read" is DynamoDB\'s ScannedCount over the Queries of one answer.',
+    ],
+  };
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { benchAccountConfiguration } from '../../bench/consumers.js';
+import { expectedRollupTotals } from '../../bench/rollup-totals.js';
+import { applyUpdate, generateUsageDataset, rawEventItems, rollupItems, type UsageDatasetSpec } from '../../bench/usage-dataset.js';
+import { DECLARED_DIMENSIONS } from '../../bench/workload.js';
+import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
+import { queuedEvent } from '../support/events.js';
+
+const DAY = 86_400_000;
+const spec: UsageDatasetSpec = {
+  seed: 7,
+  accountId: 'acct',
+  meterApiName: 'api-calls',
+  customers: 50,
+  days: 3,
+  endMillis: Date.UTC(2026, 10, 20),
+  eventsPerCustomerDay: 2,
+  historyCustomerRank: 1,
+  historyDays: 10,
+};
+
+describe('generateUsageDataset', () => {
+  it('is the same for the same seed', () => {
+    expect(generateUsageDataset(spec)).toEqual(generateUsageDataset(spec));
+    expect(generateUsageDataset({ ...spec, seed: 8 }).events[0]).not.toEqual(generateUsageDataset(spec).events[0]);
+  });
+
+  it('spreads customers x days x rate events over the window, and only the history customer before it', () => {
+    const dataset = generateUsageDataset(spec);
+    const windowStart = spec.endMillis - spec.days * DAY;
+    const inWindow = dataset.events.filter((event) => event.meterTimeInMillis >= windowStart);
+    const before = dataset.events.filter((event) => event.meterTimeInMillis < windowStart);
+    expect(inWindow).toHaveLength(spec.customers * spec.eventsPerCustomerDay * spec.days);
+    expect(new Set(before.map((event) => event.customerId))).toEqual(new Set([dataset.historyCustomerId]));
+    // Rank 1 of 50 under Zipf(1): 100 events a day / 2 / H(50) = 11.
+    expect(dataset.historyEventsPerDay).toBe(11);
+    expect(before).toHaveLength(11 * (spec.historyDays - spec.days));
+    expect(Math.min(...dataset.events.map((event) => event.meterTimeInMillis))).toBeGreaterThanOrEqual(spec.endMillis - spec.historyDays * DAY);
+    expect(Math.max(...dataset.events.map((event) => event.meterTimeInMillis))).toBeLessThan(spec.endMillis);
+    const times = dataset.events.map((event) => event.meterTimeInMillis);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(new Set(dataset.events.map((event) => event.eventId)).size).toBe(dataset.events.length);
+  });
+
+  it('refuses an end that is not a UTC midnight and history shorter than the window', () => {
+    expect(() => generateUsageDataset({ ...spec, endMillis: spec.endMillis + 1 })).toThrow('midnight');
+    expect(() => generateUsageDataset({ ...spec, historyDays: 2 })).toThrow('historyDays');
+  });
+});
+
+describe('rawEventItems', () => {
+  it('builds the counted event items with their byMeterTime keys', () => {
+    const account = indexAccountConfiguration(benchAccountConfiguration({ meterApiName: 'api-calls' }));
+    const event = queuedEvent({ eventId: 'e-1', meterTimeInMillis: Date.UTC(2026, 10, 19, 8), dimensions: { region: 'eu-west-1' } });
+    const [item] = rawEventItems('acct', [event], account, Date.UTC(2026, 10, 20), 90);
+    expect(item).toMatchObject({
+      pk: 'EV#acct#api-calls#e-1',
+      sk: 'EVENT',
+      timePk: 'EV#acct#api-calls#2026-11-19',
+      timeSk: `${Date.UTC(2026, 10, 19, 8)}#e-1`,
+      status: 'counted',
+      customerId: 'customer-1',
+      dimensions: { region: 'eu-west-1' },
+    });
+  });
+
+  it('refuses events the consumer would not count', () => {
+    const account = indexAccountConfiguration(benchAccountConfiguration({ meterApiName: 'api-calls' }));
+    expect(() => rawEventItems('acct', [queuedEvent({ meterApiName: 'other' })], account, 0, 90)).toThrow('unknown-meter');
+  });
+});
+
+describe('rollupItems', () => {
+  it('holds per hourly and daily item what the consumer adds up, with the attributes it sets', () => {
+    const events = [
+      queuedEvent({ meterValue: 4, dimensions: { region: 'eu-west-1', feature: 'api' } }),
+      queuedEvent({ meterValue: 1, meterTimeInMillis: Date.UTC(2026, 10, 20, 10, 50), dimensions: { region: 'eu-west-1', feature: 'api' } }),
+      queuedEvent({ meterValue: 7, meterTimeInMillis: Date.UTC(2026, 10, 20, 23), dimensions: { region: 'eu-west-1', feature: 'api' } }),
+    ];
+    const items = rollupItems('rollups', 'acct', events, DECLARED_DIMENSIONS);
+    const expected = expectedRollupTotals('acct', events, DECLARED_DIMENSIONS);
+    expect(items).toHaveLength(expected.size);
+    for (const item of items) {
+      const totals = expected.get(`${item.pk} ${item.sk}`)!;
+      expect(item).toEqual({
+        pk: item.pk,
+        sk: item.sk,
+        accountId: 'acct',
+        meterApiName: 'api-calls',
+        customerId: 'customer-1',
+        dimensions: { region: 'eu-west-1', feature: 'api' },
+        periodStartMillis: item.periodStartMillis,
+        granularity: item.granularity,
+        ...totals,
+      });
+    }
+    const daily = items.find((item) => item.granularity === 'DAY')!;
+    expect(daily).toMatchObject({ sum: 12, count: 3, min: 1, max: 7, periodStartMillis: Date.UTC(2026, 10, 20) });
+  });
+});
+
+describe('applyUpdate', () => {
+  const update = {
+    Key: { pk: 'p', sk: 's' },
+    UpdateExpression: 'ADD #sum :sum, hits :one SET label = :label',
+    ExpressionAttributeNames: { '#sum': 'sum' },
+    ExpressionAttributeValues: { ':sum': 5, ':one': 1, ':label': 'x' },
+  };
+
+  it('creates an absent item from the key and adds to an existing one', () => {
+    const created = applyUpdate(undefined, update);
+    expect(created).toEqual({ pk: 'p', sk: 's', sum: 5, hits: 1, label: 'x' });
+    expect(applyUpdate(created, update)).toEqual({ pk: 'p', sk: 's', sum: 10, hits: 2, label: 'x' });
+  });
+
+  it('refuses what it does not understand instead of guessing', () => {
+    expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = :label REMOVE b' })).toThrow('unsupported');
+    expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = if_not_exists(a, :label)' })).toThrow('unsupported');
+    expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = :missing' })).toThrow(':missing');
+    expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET #other = :label' })).toThrow('#other');
+  });
+});
