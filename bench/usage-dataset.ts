@@ -118,13 +118,14 @@ export function applyUpdate(item: Record<string, unknown> | undefined, update: U
     const name = attribute.startsWith('#') ? lookup(update.ExpressionAttributeNames, attribute) : attribute;
     const value = lookup(update.ExpressionAttributeValues, operand);
     if (action === 'SET') result[name] = value;
+    else if (action === 'SET_IF_NOT_EXISTS') result[name] ??= value;
     else result[name] = ((result[name] as number | undefined) ?? 0) + (value as number);
   }
   return result;
 }
 
 interface UpdateAction {
-  readonly action: 'SET' | 'ADD';
+  readonly action: 'SET' | 'SET_IF_NOT_EXISTS' | 'ADD';
   readonly attribute: string;
   readonly operand: string;
 }
@@ -139,11 +140,18 @@ function parsedActions(text: string): readonly UpdateAction[] {
   const clauses = [...expression.matchAll(/\b(SET|ADD) (.+?)(?= (?:SET|ADD|REMOVE|DELETE) |$)/g)];
   if (clauses.map((clause) => clause[0]).join(' ') !== expression) throw new Error(`unsupported update expression: ${expression}`);
   const actions = clauses.flatMap(([, action, body]) =>
-    body!.split(',').map((text) => {
+    // Commas inside if_not_exists(...) do not separate actions.
+    body!.split(/,(?![^(]*\))/).map((text): UpdateAction => {
       const part = text.trim();
+      if (action === 'SET') {
+        const ifNotExists = /^([#\w]+)\s*=\s*if_not_exists\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)$/.exec(part);
+        if (ifNotExists && ifNotExists[1] === ifNotExists[2]) {
+          return { action: 'SET_IF_NOT_EXISTS', attribute: ifNotExists[1]!, operand: ifNotExists[3]! };
+        }
+      }
       const match = action === 'SET' ? /^([#\w]+)\s*=\s*(:\w+)$/.exec(part) : /^([#\w]+)\s+(:\w+)$/.exec(part);
       if (!match) throw new Error(`unsupported ${action} action: ${part}`);
-      return { action: action as UpdateAction['action'], attribute: match[1]!, operand: match[2]! };
+      return { action: action as 'SET' | 'ADD', attribute: match[1]!, operand: match[2]! };
     }),
   );
   parsedExpressions.set(text, actions);

@@ -113,9 +113,15 @@ describe('applyUpdate', () => {
     expect(applyUpdate(created, update)).toEqual({ pk: 'p', sk: 's', sum: 10, hits: 2, label: 'x' });
   });
 
+  it('sets an attribute with if_not_exists only where it is absent', () => {
+    expect(applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = if_not_exists(a, :label)' })).toMatchObject({ a: update.ExpressionAttributeValues![':label'] });
+    expect(applyUpdate({ a: 'kept' }, { ...update, UpdateExpression: 'SET a = if_not_exists(a, :label)' })).toMatchObject({ a: 'kept' });
+  });
+
   it('refuses what it does not understand instead of guessing', () => {
     expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = :label REMOVE b' })).toThrow('unsupported');
-    expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = if_not_exists(a, :label)' })).toThrow('unsupported');
+    expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = if_not_exists(b, :label)' })).toThrow('unsupported');
+    expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = list_append(a, :label)' })).toThrow('unsupported');
     expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET a = :missing' })).toThrow(':missing');
     expect(() => applyUpdate(undefined, { ...update, UpdateExpression: 'SET #other = :label' })).toThrow('#other');
   });
