@@ -141,6 +141,9 @@ export function costPerMillionEvents(inputs: CostInputs, prices: Prices = AWS_LI
 /** Lambda gives a function CPU in proportion to its memory: the equivalent of one vCPU at 1,769 MB. */
 export const LAMBDA_MB_PER_VCPU = 1_769;
 
+/** The ingest function runs with the stack's default memory (FUNCTION_DEFAULTS in lib/tally-function.ts). */
+export const INGEST_MEMORY_MB = 512;
+
 /** Ingest duration per request: a fixed part plus a part per event, in milliseconds. */
 export interface IngestDuration {
   readonly fixedMillis: number;

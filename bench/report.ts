@@ -56,7 +56,7 @@ export function renderResultsMarkdown(facts: RunFacts, outcomes: readonly Sectio
   return [
     '# Benchmark results',
     '',
-    `Written by \`${facts.command}\` (${facts.mode} run) on ${facts.startedAt.toISOString()}, in ${formatNumber(facts.elapsedMillis / 1000, 0)} s. Every ratio compares two measurements of this same run. A benchmark reports; it never fails a build.`,
+    `Written by \`${facts.command}\` (${facts.mode} run) on ${facts.startedAt.toISOString()}, in ${formatNumber(facts.elapsedMillis / 1000, 0)} s. Every ratio compares two measurements of this same run. A benchmark reports; it never fails a build. \`npm run bench -- --quick\` runs every section at a smoke-test size in about a minute and writes bench/RESULTS-quick.md instead.`,
     '',
     renderMarkdownTable({ columns: ['machine', ''], rows: facts.machine }),
     '',

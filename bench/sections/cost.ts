@@ -1,7 +1,16 @@
 import { DEFAULT_PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
 import { eventsTable } from '../../lib/table-definitions.js';
 import { RETENTION_DAYS } from '../consumers.js';
-import { AWS_LIST_PRICES, costPerMillionEvents, ingestDurationOnLambda, LAMBDA_MB_PER_VCPU, totalDollars, type CostInputs, type IngestDuration } from '../cost-model.js';
+import {
+  AWS_LIST_PRICES,
+  costPerMillionEvents,
+  ingestDurationOnLambda,
+  INGEST_MEMORY_MB,
+  LAMBDA_MB_PER_VCPU,
+  totalDollars,
+  type CostInputs,
+  type IngestDuration,
+} from '../cost-model.js';
 import type { BenchSection, Measurements } from '../harness.js';
 import { formatDollars, formatNumber } from '../report.js';
 import { DEFAULT_WORKLOAD, generateWorkload } from '../workload.js';
@@ -10,7 +19,6 @@ const CLIENT_BATCHES = [1, 100, 1_000] as const;
 const COST_GOAL_DOLLARS = 2.5;
 const GOAL_BATCH = 100;
 
-const INGEST_MEMORY_MB = 512;
 /** When the ingest section did not run: a SendMessageBatch round trip and request handling, plus parsing at 20k events/s. */
 const INGEST_ESTIMATE: IngestDuration = { fixedMillis: 25, millisPerEvent: 0.05 };
 /** One SendMessageBatch within a region: the part of an ingest request the benchmark cannot measure locally. */
