@@ -158,7 +158,8 @@ export function planMessage(message: QueueMessageBody, messageId: string, accoun
   });
 }
 
-const keyString = (key: { pk: string; sk: string }) => `${key.pk}\u0000${key.sk}`;
+/** One string per DynamoDB item key, for sets and maps of items. */
+export const keyString = (key: { readonly pk: string; readonly sk: string }) => `${key.pk}\u0000${key.sk}`;
 
 /** The first occurrence of each event key wins; later ones in the same batch are dropped. */
 export function dedupInBatch(events: readonly PlannedEvent[]): {
@@ -244,7 +245,7 @@ export function packTransactions(
 /** Uncounted events (no rollups) sort last, where they fill whatever room the counted ones left. */
 function rollupOrderKey(event: PlannedEvent): string {
   const hourly = event.rollups[0];
-  return hourly ? `0${hourly.pk}\u0000${hourly.sk}` : '1';
+  return hourly ? `0${keyString(hourly)}` : '1';
 }
 
 function compareStrings(a: string, b: string): number {

@@ -4,6 +4,7 @@ import {
   decodeMessageBody,
   dedupInBatch,
   isUnflaggedConflict,
+  keyString,
   planMessage,
   storedContribution,
   type PlannedEvent,
@@ -31,7 +32,7 @@ export interface ConsumeDependencies {
   readonly onCounts?: (counts: BatchCounts) => void;
 }
 
-const keyOf = (event: Pick<PlannedEvent, 'key'>) => `${event.key.pk}\u0000${event.key.sk}`;
+const keyOf = (event: Pick<PlannedEvent, 'key'>) => keyString(event.key);
 
 export class WholeBatchFailedError extends Error {
   constructor(count: number, options?: { cause?: unknown }) {

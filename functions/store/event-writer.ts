@@ -1,6 +1,6 @@
 import { BatchGetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { packTransactions, rollupDeltas, type PlannedEvent, type RollupDelta } from '../domain/consumption.js';
+import { keyString, packTransactions, rollupDeltas, type PlannedEvent, type RollupDelta } from '../domain/consumption.js';
 import {
   buildEventTransaction,
   buildFlagConflict,
@@ -129,17 +129,17 @@ export class EventWriter {
       const chunk = deltas.slice(start, start + BATCH_GET_LIMIT);
       const current = await this.readExtremes(chunk);
       await forEachLimited(chunk, this.concurrency * 4, async (delta) => {
-        const stored = current.get(itemKey(delta));
+        const stored = current.get(keyString(delta));
         const key = { pk: delta.pk, sk: delta.sk };
         const updates = [];
         if (stored?.min === undefined || delta.min < stored.min) updates.push(buildLowerMin(this.tables.rollups, key, delta.min));
         if (stored?.max === undefined || delta.max > stored.max) updates.push(buildRaiseMax(this.tables.rollups, key, delta.max));
         for (const update of updates) {
-          if (!(await this.sendIdempotentUpdate(update))) failedItems.add(itemKey(delta));
+          if (!(await this.sendIdempotentUpdate(update))) failedItems.add(keyString(delta));
         }
       });
     }
-    return new Set(contributors.filter((event) => event.rollups.some((target) => failedItems.has(itemKey(target)))));
+    return new Set(contributors.filter((event) => event.rollups.some((target) => failedItems.has(keyString(target)))));
   }
 
   private async readExtremes(deltas: readonly RollupDelta[]): Promise<Map<string, { min?: number; max?: number }>> {
@@ -148,7 +148,7 @@ export class EventWriter {
     for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
       const result = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
       for (const item of result.Responses?.[this.tables.rollups] ?? []) {
-        found.set(itemKey(item as { pk: string; sk: string }), { min: item.min as number, max: item.max as number });
+        found.set(keyString(item as { pk: string; sk: string }), { min: item.min as number, max: item.max as number });
       }
       request = result.UnprocessedKeys;
       // Unread items are simply updated under their condition, which is always safe.
@@ -180,4 +180,3 @@ export class EventWriter {
   }
 }
 
-const itemKey = (key: { pk: string; sk: string }) => `${key.pk}\u0000${key.sk}`;
