@@ -111,29 +111,33 @@ export function payloadHash(event: QueuedEvent): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 
-const GRANULARITIES: readonly Granularity[] = ['HOUR', 'DAY'];
-
+/**
+ * Every counted event updates two items: its hour, keyed by customer and declared dimension values,
+ * and its customer-day, keyed by customer alone. The customer-day is what long queries that neither
+ * group nor filter by a dimension read (one item per active customer and day, however many
+ * dimension combinations stand behind it), and every event of a customer in a batch shares it.
+ */
 export function rollupTargets(
   accountId: string,
   event: Pick<QueuedEvent, 'meterApiName' | 'customerId' | 'meterTimeInMillis' | 'dimensions'>,
   declaredDimensionOrder: readonly string[],
 ): RollupTarget[] {
   const dimensions = declaredDimensions({ dimensions: declaredDimensionOrder }, event.dimensions);
-  const encoded = encodeDimensions(declaredDimensionOrder, dimensions);
   const shard = shardOf(event.customerId);
-  return GRANULARITIES.map((granularity) => {
+  const target = (granularity: Granularity, targetDimensions: Record<string, string>): RollupTarget => {
     const periodStartMillis = periodStartOf(granularity, event.meterTimeInMillis);
     return {
       granularity,
       pk: rollupPartitionKey(granularity, accountId, event.meterApiName, periodStartMillis, shard),
-      sk: rollupSortKey(granularity, event.customerId, periodStartMillis, encoded),
+      sk: rollupSortKey(granularity, event.customerId, periodStartMillis, encodeDimensions(declaredDimensionOrder, targetDimensions)),
       accountId,
       meterApiName: event.meterApiName,
       customerId: event.customerId,
-      dimensions,
+      dimensions: targetDimensions,
       periodStartMillis,
     };
-  });
+  };
+  return [target('HOUR', dimensions), target('DAY', {})];
 }
 
 /** Status and rollup targets of each event of one message, under the account's current meters and rules. */

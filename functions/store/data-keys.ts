@@ -13,9 +13,10 @@ import { HOUR_MILLIS } from '../domain/rollups.js';
  *   timePk = EV#<account>#<meter>#<yyyy-mm-dd>   timeSk = <meterTimeInMillis, 13 digits>#<eventId>
  * One partition per meter and UTC day bounds what a time-range listing reads.
  *
- * Rollups: hourly and daily items per (account, meter, customer, declared dimension values).
+ * Rollups: hourly items per (account, meter, customer, declared dimension values) and customer-day
+ * items per (account, meter, customer), which leave the dimensions out (empty <dims>).
  *   hourly  pk = RH#<account>#<meter>#<yyyy-mm-dd>#<shard>   sk = <customer>#<hh>#<dims>
- *   daily   pk = RD#<account>#<meter>#<yyyy-mm>#<shard>      sk = <customer>#<dd>#<dims>
+ *   daily   pk = RD#<account>#<meter>#<yyyy-mm>#<shard>      sk = <customer>#<dd>#
  * - The period in the partition key bounds what a time-range query reads (a day of hours, a month of
  *   days); the shard (a hash of the customer) spreads one busy meter over several partitions.
  * - The customer leads the sort key, so a one-customer query reads only that customer's items

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { BucketGrid } from '../domain/buckets.js';
 import type { RollupRow } from '../domain/rollups.js';
 import type { UsagePlan } from '../domain/usage-request.js';
+import { CUSTOMER_ID_KEY } from '../domain/usage-aggregation.js';
 import { DAY_MILLIS, type Granularity } from './data-keys.js';
 import { readRollupRows } from './rollup-reader.js';
 
@@ -9,12 +9,15 @@ import { readRollupRows } from './rollup-reader.js';
 export const MAX_PER_CUSTOMER_READS = 50;
 
 /**
- * Daily rollups answer any grid whose boundaries are all UTC midnights (DAY, WEEK, MONTH in UTC,
- * or in a zone at UTC+0 over the range): 24x fewer items than hourly ones. Other grids need hours.
+ * Customer-day items answer a grid whose boundaries are all UTC midnights (DAY, WEEK, MONTH in UTC,
+ * or in a zone at UTC+0 over the range) when the query neither groups nor filters by a dimension:
+ * at most one item per customer and day. Other grids, and dimension breakdowns, need hourly items.
  */
-export function rollupGranularityFor(grid: BucketGrid): Granularity {
-  if (grid.interval === 'HOUR') return 'HOUR';
-  return grid.boundaries.every((boundary) => boundary % DAY_MILLIS === 0) ? 'DAY' : 'HOUR';
+export function rollupGranularityFor(plan: Pick<UsagePlan, 'grid' | 'query' | 'dimensionFilters'>): Granularity {
+  if (plan.grid.interval === 'HOUR') return 'HOUR';
+  const needsDimensions = plan.query.groupBy.some((key) => key !== CUSTOMER_ID_KEY) || plan.dimensionFilters.size > 0;
+  if (needsDimensions) return 'HOUR';
+  return plan.grid.boundaries.every((boundary) => boundary % DAY_MILLIS === 0) ? 'DAY' : 'HOUR';
 }
 
 /** The rollup rows a usage plan needs: its range, at the coarsest granularity that fits its buckets. */
@@ -27,7 +30,7 @@ export async function readUsageRows(
   const range = {
     accountId,
     meterApiName: plan.query.meterApiName,
-    granularity: rollupGranularityFor(plan.grid),
+    granularity: rollupGranularityFor(plan),
     fromMillis: plan.grid.startMillis,
     toMillis: plan.grid.endMillis,
   };

@@ -71,7 +71,7 @@ describe('rawEventItems', () => {
 });
 
 describe('rollupItems', () => {
-  it('holds per hourly and daily item what the consumer adds up, with the attributes it sets', () => {
+  it('holds per hourly and customer-day item what the consumer adds up, with the attributes it sets', () => {
     const events = [
       queuedEvent({ meterValue: 4, dimensions: { region: 'eu-west-1', feature: 'api' } }),
       queuedEvent({ meterValue: 1, meterTimeInMillis: Date.UTC(2026, 10, 20, 10, 50), dimensions: { region: 'eu-west-1', feature: 'api' } }),
@@ -88,7 +88,7 @@ describe('rollupItems', () => {
         accountId: 'acct',
         meterApiName: 'api-calls',
         customerId: 'customer-1',
-        dimensions: { region: 'eu-west-1', feature: 'api' },
+        dimensions: item.granularity === 'DAY' ? {} : { region: 'eu-west-1', feature: 'api' },
         periodStartMillis: item.periodStartMillis,
         granularity: item.granularity,
         ...totals,

@@ -60,6 +60,8 @@ describe('planMessage', () => {
     expect(planned.map((event) => event.status)).toEqual(['counted', 'filtered', 'unknown-meter']);
     expect(planned[0]!.rollups.map((target) => target.granularity)).toEqual(['HOUR', 'DAY']);
     expect(planned[0]!.rollups[0]!.dimensions).toEqual({ region: 'us' });
+    expect(planned[0]!.rollups[1]!.dimensions).toEqual({});
+    expect(planned[0]!.rollups[1]!.sk).toMatch(/#$/);
     expect(planned[1]!.rollups).toEqual([]);
     expect(planned[2]!.rollups).toEqual([]);
     expect(planned.every((event) => event.messageId === 'msg-1' && event.receivedAtMillis === 123)).toBe(true);

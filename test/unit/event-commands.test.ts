@@ -13,6 +13,7 @@ import { buildRawEventDayQuery, dayPartitions, isPositionOf } from '../../functi
 import { buildRollupQueries, partitionPeriods } from '../../functions/store/rollup-reader.js';
 import { rollupGranularityFor } from '../../functions/store/usage-rows.js';
 import { bucketGrid } from '../../functions/domain/buckets.js';
+import type { UsagePlan } from '../../functions/domain/usage-request.js';
 import { messageBody, queuedEvent } from '../support/events.js';
 
 const account = indexAccountConfiguration({
@@ -43,11 +44,11 @@ describe('buildEventTransaction', () => {
     });
   });
 
-  it('then adds to the hourly and daily rollups without any condition', () => {
+  it('then adds to the hourly item and the customer-day item (no dimensions) without any condition', () => {
     const updates = input.TransactItems!.slice(1).map((item) => item.Update!);
     expect(updates.map((update) => update.Key)).toEqual([
       { pk: expect.stringMatching(/^RH#acct#api-calls#2026-11-20#\d$/), sk: 'customer-1#10#region=us' },
-      { pk: expect.stringMatching(/^RD#acct#api-calls#2026-11#\d$/), sk: 'customer-1#20#region=us' },
+      { pk: expect.stringMatching(/^RD#acct#api-calls#2026-11#\d$/), sk: 'customer-1#20#' },
     ]);
     for (const update of updates) expect(update.ConditionExpression).toBeUndefined();
   });
@@ -98,14 +99,22 @@ describe('rollup reads', () => {
     expect(one[0]).toMatchObject({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :customer)', ExpressionAttributeValues: { ':customer': 'c%231#' } });
   });
 
-  it('read daily items only for grids of whole UTC days', () => {
-    const grid = (interval: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH', timeZone?: string) =>
-      bucketGrid({ startMillis: Date.UTC(2026, 0, 5), endMillis: Date.UTC(2026, 2, 5), interval, timeZone });
-    expect(rollupGranularityFor(grid('DAY'))).toBe('DAY');
-    expect(rollupGranularityFor(grid('WEEK'))).toBe('DAY');
-    expect(rollupGranularityFor(grid('MONTH'))).toBe('DAY');
-    expect(rollupGranularityFor(grid('HOUR'))).toBe('HOUR');
-    expect(rollupGranularityFor(grid('DAY', 'Europe/Berlin'))).toBe('HOUR');
+  it('read customer-day items only for grids of whole UTC days that break nothing down by dimension', () => {
+    const plan = (
+      interval: 'HOUR' | 'DAY' | 'WEEK' | 'MONTH',
+      options: { timeZone?: string; groupBy?: string[]; dimensionFilters?: Map<string, Set<string>> } = {},
+    ) => ({
+      grid: bucketGrid({ startMillis: Date.UTC(2026, 0, 5), endMillis: Date.UTC(2026, 2, 5), interval, timeZone: options.timeZone }),
+      query: { groupBy: options.groupBy ?? [] } as unknown as UsagePlan['query'],
+      dimensionFilters: options.dimensionFilters ?? new Map<string, Set<string>>(),
+    });
+    expect(rollupGranularityFor(plan('DAY'))).toBe('DAY');
+    expect(rollupGranularityFor(plan('WEEK'))).toBe('DAY');
+    expect(rollupGranularityFor(plan('MONTH', { groupBy: ['customerId'] }))).toBe('DAY');
+    expect(rollupGranularityFor(plan('HOUR'))).toBe('HOUR');
+    expect(rollupGranularityFor(plan('DAY', { timeZone: 'Europe/Berlin' }))).toBe('HOUR');
+    expect(rollupGranularityFor(plan('DAY', { groupBy: ['customerId', 'region'] }))).toBe('HOUR');
+    expect(rollupGranularityFor(plan('MONTH', { dimensionFilters: new Map([['region', new Set(['eu'])]]) }))).toBe('HOUR');
   });
 });
 
