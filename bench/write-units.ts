@@ -130,7 +130,7 @@ export class WriteUnitLedger {
     this.add(category, writeUnits(size));
   }
 
-  /** Rollup items are far below 4 KB, so every key read costs the minimum. */
+  /** Event and rollup items are far below 4 KB, so every key read costs the minimum. */
   batchGet(input: BatchGetCommandInput): void {
     for (const request of Object.values(input.RequestItems ?? {})) {
       this.reads += (request.Keys?.length ?? 0) * eventuallyConsistentReadUnits(0);

@@ -97,6 +97,16 @@ export function buildRollupAdd(table: string, delta: RollupDelta): RollupAdd {
   };
 }
 
+/**
+ * Reads which of a batch's events are stored already, before any transaction: a transaction that
+ * holds one stored event is cancelled whole (and charged), so finding duplicates first keeps
+ * redeliveries from costing a cancelled transaction each. Eventually consistent is enough: an
+ * event stored a moment ago and missed here still fails its Put's condition.
+ */
+export function buildReadStoredEvents(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
+  return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })) } } };
+}
+
 export function buildReadExtremes(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
   return {
     RequestItems: {

@@ -1,4 +1,11 @@
-import { BatchGetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { keyString, packTransactions, rollupDeltas, type PlannedEvent, type RollupDelta } from '../domain/consumption.js';
 import {
@@ -7,6 +14,7 @@ import {
   buildLowerMin,
   buildRaiseMax,
   buildReadExtremes,
+  buildReadStoredEvents,
   type DataTables,
 } from './event-commands.js';
 import { cancellationReasons, isConditionFailure } from './dynamo.js';
@@ -47,8 +55,9 @@ export interface EventWriterOptions {
 const BATCH_GET_LIMIT = 100;
 
 /**
- * Writes planned events exactly once: each transaction marks its events and adds them to the
- * rollups atomically; events already marked are dropped from the transaction and it is re-sent.
+ * Writes planned events exactly once: events found stored by a read first are duplicates; each
+ * transaction then marks the rest and adds them to the rollups atomically, and an event stored
+ * between the read and the transaction is dropped from it when its condition fails and it is re-sent.
  */
 export class EventWriter {
   private readonly backoff: Backoff;
@@ -71,7 +80,13 @@ export class EventWriter {
 
   async write(events: readonly PlannedEvent[]): Promise<WriteOutcome> {
     const outcome: WriteOutcome = { committed: [], duplicates: [], failed: [] };
-    await forEachLimited(packTransactions(events), this.concurrency, async (plan) => {
+    const stored = await this.readStoredEvents(events);
+    const fresh = events.filter((planned) => {
+      const item = stored.get(keyString(planned.key));
+      if (item) outcome.duplicates.push({ planned, stored: item });
+      return !item;
+    });
+    await forEachLimited(packTransactions(fresh), this.concurrency, async (plan) => {
       await this.commit(plan.events, outcome);
     });
     return outcome;
@@ -142,18 +157,37 @@ export class EventWriter {
     return new Set(contributors.filter((event) => event.rollups.some((target) => failedItems.has(keyString(target)))));
   }
 
-  private async readExtremes(deltas: readonly RollupDelta[]): Promise<Map<string, { min?: number; max?: number }>> {
-    const found = new Map<string, { min?: number; max?: number }>();
-    let request = buildReadExtremes(this.tables.rollups, deltas).RequestItems;
+  /** The stored items among the events' keys; a key left unread counts as absent, which is always safe. */
+  private async readStoredEvents(events: readonly PlannedEvent[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    const chunks = [];
+    for (let start = 0; start < events.length; start += BATCH_GET_LIMIT) chunks.push(events.slice(start, start + BATCH_GET_LIMIT));
+    await forEachLimited(chunks, this.concurrency, async (chunk) => {
+      const input = buildReadStoredEvents(this.tables.events, chunk.map((planned) => planned.key));
+      for (const item of await this.batchGet(input.RequestItems!, this.tables.events)) found.set(keyString(item as { pk: string; sk: string }), item);
+    });
+    return found;
+  }
+
+  /** BatchGetItem with UnprocessedKeys retried while the budget lasts; what stays unread is left out. */
+  private async batchGet(requestItems: NonNullable<BatchGetCommandInput['RequestItems']>, table: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let request: BatchGetCommandInput['RequestItems'] = requestItems;
     for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
-      const result = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of result.Responses?.[this.tables.rollups] ?? []) {
-        found.set(keyString(item as { pk: string; sk: string }), { min: item.min as number, max: item.max as number });
-      }
+      const result: BatchGetCommandOutput = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
+      items.push(...(result.Responses?.[table] ?? []));
       request = result.UnprocessedKeys;
-      // Unread items are simply updated under their condition, which is always safe.
       if (attempt >= this.backoff.maxAttempts) break;
       if (request && Object.keys(request).length > 0) await this.sleep(backoffDelay(this.backoff, attempt, this.random));
+    }
+    return items;
+  }
+
+  private async readExtremes(deltas: readonly RollupDelta[]): Promise<Map<string, { min?: number; max?: number }>> {
+    const found = new Map<string, { min?: number; max?: number }>();
+    // Unread items are simply updated under their condition, which is always safe.
+    for (const item of await this.batchGet(buildReadExtremes(this.tables.rollups, deltas).RequestItems!, this.tables.rollups)) {
+      found.set(keyString(item as { pk: string; sk: string }), { min: item.min as number, max: item.max as number });
     }
     return found;
   }

@@ -7,6 +7,7 @@ import {
   buildLowerMin,
   buildRaiseMax,
   buildReadExtremes,
+  buildReadStoredEvents,
   buildRollupAdd,
 } from '../../functions/store/event-commands.js';
 import { buildRawEventDayQuery, dayPartitions, isPositionOf } from '../../functions/store/raw-events.js';
@@ -51,6 +52,13 @@ describe('buildEventTransaction', () => {
       { pk: expect.stringMatching(/^RD#acct#api-calls#2026-11#\d$/), sk: 'customer-1#20#' },
     ]);
     for (const update of updates) expect(update.ConditionExpression).toBeUndefined();
+  });
+});
+
+describe('buildReadStoredEvents', () => {
+  it('reads whole event items by key, eventually consistent', () => {
+    const keys = [{ pk: 'EV#a#m#1', sk: 'EVENT' }];
+    expect(buildReadStoredEvents('events', keys)).toEqual({ RequestItems: { events: { Keys: keys } } });
   });
 });
 

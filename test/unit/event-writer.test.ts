@@ -46,6 +46,8 @@ function planned(count: number) {
 
 beforeEach(() => {
   ddbMock.reset();
+  // Nothing stored unless a test says otherwise.
+  ddbMock.on(BatchGetCommand).resolves({});
   sleeps.length = 0;
 });
 afterEach(() => ddbMock.reset());
@@ -95,6 +97,40 @@ describe('EventWriter.write', () => {
     const hourly = resent.find((item) => item.Update)!.Update!;
     expect(hourly.ExpressionAttributeValues).toMatchObject({ ':sum': 4, ':count': 2 });
     expect(sleeps).toEqual([]);
+  });
+
+  it('reads which events are stored first and leaves them out of every transaction', async () => {
+    const events = planned(3);
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { events: [{ ...events[2]!.key, status: 'counted', meterValue: 9 }] } });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const outcome = await writer().write(events);
+    const read = ddbMock.commandCalls(BatchGetCommand)[0]!.args[0].input.RequestItems!.events!.Keys;
+    expect(read).toEqual(events.map((event) => event.key));
+    expect(outcome.duplicates).toEqual([{ planned: events[2], stored: expect.objectContaining({ meterValue: 9 }) }]);
+    expect(outcome.committed).toEqual([events[0], events[1]]);
+    const transactions = ddbMock.commandCalls(TransactWriteCommand);
+    expect(transactions).toHaveLength(1);
+    expect(transactions[0]!.args[0].input.TransactItems!.filter((item) => item.Put).map((item) => item.Put!.Item!.meterValue)).toEqual([1, 2]);
+  });
+
+  it('sends no transaction when every event is stored already', async () => {
+    const events = planned(2);
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { events: events.map((event) => ({ ...event.key, status: 'counted' })) } });
+    const outcome = await writer().write(events);
+    expect(outcome.duplicates.map((duplicate) => duplicate.planned)).toEqual(events);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('retries unprocessed keys of the read, and writes keys it never read under the Put condition', async () => {
+    const events = planned(2);
+    const unprocessed = { events: { Keys: [events[1]!.key] } };
+    ddbMock.on(BatchGetCommand).resolves({ Responses: { events: [] }, UnprocessedKeys: unprocessed });
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const outcome = await writer(3).write(events);
+    const reads = ddbMock.commandCalls(BatchGetCommand);
+    expect(reads).toHaveLength(3);
+    expect(reads[1]!.args[0].input.RequestItems).toEqual(unprocessed);
+    expect(outcome.committed).toEqual(events);
   });
 
   it('lets errors that retrying cannot fix escape', async () => {
