@@ -14,13 +14,23 @@ import { SECTIONS } from './sections/index.js';
 /**
  * `npm run bench [-- --quick]`: starts an in-memory DynamoDB Local, runs every section, prints a
  * summary and writes the results with the machine's facts. The full run writes bench/RESULTS.md;
- * the quick smoke run writes bench/RESULTS-quick.md so it never replaces the committed results.
+ * the quick smoke run writes bench/RESULTS-quick.md and a run of some sections
+ * bench/RESULTS-partial.md, so neither replaces the committed results.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const mode: RunMode = process.argv.includes('--quick') ? 'quick' : 'full';
-const command = `npm run bench${mode === 'quick' ? ' -- --quick' : ''}`;
-const outputFile = join(projectRoot, 'bench', mode === 'quick' ? 'RESULTS-quick.md' : 'RESULTS.md');
+// `--only=usage,write-units` runs some sections, for work on one of them; it never writes the run's results file.
+const only = process.argv.find((argument) => argument.startsWith('--only='))?.slice('--only='.length).split(',');
+const unknown = only?.filter((name) => !SECTIONS.some((section) => section.name === name)) ?? [];
+if (unknown.length > 0) {
+  console.error(`unknown section ${unknown.join(', ')}; sections: ${SECTIONS.map((section) => section.name).join(', ')}`);
+  process.exit(2);
+}
+const sections = only ? SECTIONS.filter((section) => only.includes(section.name)) : SECTIONS;
+const flags = [...(mode === 'quick' ? ['--quick'] : []), ...(only ? [`--only=${only.join(',')}`] : [])];
+const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
+const outputFile = join(projectRoot, 'bench', only ? 'RESULTS-partial.md' : mode === 'quick' ? 'RESULTS-quick.md' : 'RESULTS.md');
 
 const startedAt = new Date();
 const runStart = performance.now();
@@ -53,7 +63,7 @@ try {
       return handlerRuntime;
     },
   };
-  const outcomes = await runSections(SECTIONS, context);
+  const outcomes = await runSections(sections, context);
   const elapsedMillis = performance.now() - runStart;
   const cpuList = cpus();
   const markdown = renderResultsMarkdown(
