@@ -60,7 +60,14 @@ export interface TallyRun extends ConsumerRun {
   /** Time inside the exactly-once transactions, and inside the MIN/MAX step that follows them. */
   readonly writeMillis: number;
   readonly extremesMillis: number;
+  /** The requests of each of those two steps, by command name. */
+  readonly writeRequests: Readonly<Record<string, number>>;
+  readonly extremesRequests: Readonly<Record<string, number>>;
 }
+
+const countInto = (requests: Record<string, number>) => (name: string) => {
+  requests[name] = (requests[name] ?? 0) + 1;
+};
 
 /** Called as events get stored: events stored so far (Tally: committed, naive: processed) and time since the start. */
 export type Progress = (eventsStored: number, elapsedMillis: number) => void;
@@ -68,15 +75,14 @@ export type Progress = (eventsStored: number, elapsedMillis: number) => void;
 /** Counts the requests a consumer sends, by command, and the event Puts its committed transactions carried. */
 function countingClient(
   ddb: DynamoDBDocumentClient,
-  requests: Record<string, number>,
+  onRequest: (commandName: string) => void,
   onCommitted: (eventPuts: number) => void = () => {},
 ): DynamoDBDocumentClient {
   return new Proxy(ddb, {
     get: (target, property, receiver) =>
       property === 'send'
         ? async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
-            const name = command.constructor.name.replace(/Command$/, '');
-            requests[name] = (requests[name] ?? 0) + 1;
+            onRequest(command.constructor.name.replace(/Command$/, ''));
             const output = await target.send(command);
             if (command instanceof TransactWriteCommand) onCommitted(command.input.TransactItems?.filter((action) => action.Put).length ?? 0);
             return output;
@@ -131,20 +137,32 @@ export function tallyConsumer(
   const configuration = benchAccountConfiguration(spec);
   const accounts = new AccountConfigCache(async () => configuration);
   const requests: Record<string, number> = {};
+  const phaseRequests = { writeMillis: {} as Record<string, number>, extremesMillis: {} as Record<string, number> };
+  // consumeBatch runs its steps one after the other, so every request belongs to the step under way.
+  let phase: keyof typeof phaseRequests | undefined;
   const clock = busyClock();
   let committed = 0;
-  const client = countingClient(ddb, requests, (eventPuts) => {
-    committed += eventPuts;
-    onProgress(committed, clock.elapsed());
-  });
+  const client = countingClient(
+    ddb,
+    (name) => {
+      countInto(requests)(name);
+      if (phase) countInto(phaseRequests[phase])(name);
+    },
+    (eventPuts) => {
+      committed += eventPuts;
+      onProgress(committed, clock.elapsed());
+    },
+  );
   const writer = new EventWriter(client, tables, { retentionDays: RETENTION_DAYS });
   const phases = { writeMillis: 0, extremesMillis: 0 };
-  const timed = async <T>(phase: keyof typeof phases, work: () => Promise<T>): Promise<T> => {
+  const timed = async <T>(step: keyof typeof phases, work: () => Promise<T>): Promise<T> => {
     const phaseStart = performance.now();
+    phase = step;
     try {
       return await work();
     } finally {
-      phases[phase] += performance.now() - phaseStart;
+      phase = undefined;
+      phases[step] += performance.now() - phaseStart;
     }
   };
   const timedWriter: ConsumeDependencies['writer'] = {
@@ -163,13 +181,20 @@ export function tallyConsumer(
         }
         delivered += eventCount(batch);
       }),
-    result: () => ({ deliveredEvents: delivered, elapsedMillis: clock.elapsed(), requests: { ...requests }, ...phases }),
+    result: () => ({
+      deliveredEvents: delivered,
+      elapsedMillis: clock.elapsed(),
+      requests: { ...requests },
+      ...phases,
+      writeRequests: { ...phaseRequests.writeMillis },
+      extremesRequests: { ...phaseRequests.extremesMillis },
+    }),
   };
 }
 
 /**
  * The baseline: one TransactWriteItems per event, holding its marker Put (if absent) and the ADDs
- * to its hourly and daily rollups, the same items Tally writes. A failed condition means the event
+ * to its hourly and customer-day rollups, the same items Tally writes. A failed condition means the event
  * was seen before. No MIN/MAX, so the baseline does strictly less work than Tally.
  */
 export function naiveConsumer(
@@ -181,7 +206,7 @@ export function naiveConsumer(
 ): BenchConsumer {
   const account = naiveAccount(spec);
   const requests: Record<string, number> = {};
-  const counted = countingClient(ddb, requests);
+  const counted = countingClient(ddb, countInto(requests));
   const clock = busyClock();
   let processed = 0;
   return {

@@ -68,7 +68,7 @@ export const WRITE_CATEGORY_LABELS: Record<WriteCategory, string> = {
   eventPut: 'event Put (transactional)',
   timeIndex: 'byMeterTime index write',
   hourlyRollupAdd: 'hourly rollup ADD (transactional)',
-  dailyRollupAdd: 'daily rollup ADD (transactional)',
+  dailyRollupAdd: 'customer-day rollup ADD (transactional)',
   cancelledTransaction: 'cancelled transaction attempts (upper bound)',
   minMaxUpdate: 'MIN/MAX conditional updates applied',
   minMaxConditionFailed: 'MIN/MAX updates whose condition failed',
