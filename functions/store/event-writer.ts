@@ -21,6 +21,7 @@ import { cancellationReasons, isConditionFailure } from './dynamo.js';
 import {
   backoffDelay,
   DEFAULT_BACKOFF,
+  forEachExclusive,
   forEachLimited,
   isRetryableError,
   RETRYABLE_CANCELLATION_CODES,
@@ -86,7 +87,11 @@ export class EventWriter {
       if (item) outcome.duplicates.push({ planned, stored: item });
       return !item;
     });
-    await forEachLimited(packTransactions(fresh), this.concurrency, async (plan) => {
+    // Transactions that write the same rollup item must not overlap: DynamoDB cancels the second
+    // with TransactionConflict. A busy customer's events span consecutive transactions that share
+    // its customer-day item, so without this they would conflict with each other in every batch.
+    const plans = packTransactions(fresh);
+    await forEachExclusive(plans, this.concurrency, (plan) => plan.rollups.map(keyString), async (plan) => {
       await this.commit(plan.events, outcome);
     });
     return outcome;

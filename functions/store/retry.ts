@@ -47,3 +47,50 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, task
   });
   await Promise.all(workers);
 }
+
+/**
+ * Like forEachLimited, but never runs two items that share a key at the same time: items are
+ * started in order as soon as a slot is free and none of their keys is held by a running item.
+ */
+export async function forEachExclusive<T>(
+  items: readonly T[],
+  limit: number,
+  keysOf: (item: T) => readonly string[],
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  const waiting = items.map((item) => ({ item, keys: keysOf(item) }));
+  const held = new Set<string>();
+  let running = 0;
+  await new Promise<void>((resolve, reject) => {
+    let failed = false;
+    const startReady = () => {
+      if (failed) return;
+      if (waiting.length === 0 && running === 0) {
+        resolve();
+        return;
+      }
+      for (let index = 0; index < waiting.length && running < limit; ) {
+        const next = waiting[index]!;
+        if (next.keys.some((key) => held.has(key))) {
+          index++;
+          continue;
+        }
+        waiting.splice(index, 1);
+        for (const key of next.keys) held.add(key);
+        running++;
+        task(next.item).then(
+          () => {
+            running--;
+            for (const key of next.keys) held.delete(key);
+            startReady();
+          },
+          (error: unknown) => {
+            failed = true;
+            reject(error);
+          },
+        );
+      }
+    };
+    startReady();
+  });
+}

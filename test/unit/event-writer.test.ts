@@ -133,6 +133,24 @@ describe('EventWriter.write', () => {
     expect(outcome.committed).toEqual(events);
   });
 
+  it('never has two transactions that write the same rollup item in flight at once', async () => {
+    // 150 events of one customer and hour: more than one transaction, all writing the same two items.
+    const events = planned(150);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    ddbMock.on(TransactWriteCommand).callsFake(async () => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return {};
+    });
+    const outcome = await writer().write(events);
+    expect(ddbMock.commandCalls(TransactWriteCommand).length).toBeGreaterThan(1);
+    expect(maxInFlight).toBe(1);
+    expect(outcome.committed).toHaveLength(150);
+  });
+
   it('lets errors that retrying cannot fix escape', async () => {
     ddbMock.on(TransactWriteCommand).rejects(new ResourceNotFoundException({ message: 'no table', $metadata: {} }));
     await expect(writer().write(planned(1))).rejects.toBeInstanceOf(ResourceNotFoundException);
