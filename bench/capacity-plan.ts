@@ -1,71 +1,96 @@
 import { pathToFileURL } from 'node:url';
-import { AWS_LIST_PRICES, costPerMillionEvents, totalDollars, type CostInputs } from './cost-model.js';
-import { seededRandom } from './workload.js';
+import { dedupInBatch, keyString, packTransactions, planMessage } from '../functions/domain/consumption.js';
+import type { AccountMeters } from '../functions/store/account-config-cache.js';
+import { AWS_LIST_PRICES, costPerMillionEvents, ingestDurationOnLambda, INGEST_MEMORY_MB, totalDollars, type CostInputs } from './cost-model.js';
+import { DECLARED_DIMENSIONS, DEFAULT_WORKLOAD, generateWorkload, seededRandom } from './workload.js';
 
 /**
  * The capacity plan of docs/SCALING.md as calculations: what 100,000 events/s for one account
  * (and 1B events a month) asks of API Gateway, Lambda, SQS and DynamoDB, where keys get hot, and
- * what hot rollup items do to transactions with and without writer sub-shards.
+ * what hot rollup items do to transactions with and without writer sub-shards, and how many shared
+ * rollup items the transactions of a consumer batch write.
  * `npx tsx bench/capacity-plan.ts` prints every number the document quotes.
  */
 export interface PlanInputs {
   readonly peakEventsPerSecond: number;
   readonly eventsPerMonth: number;
   readonly eventsPerRequest: number;
-  readonly ingestMillisPerRequest: number;
+  /** Ingest duration on Lambda per request: a fixed part plus a part per event. */
+  readonly ingestFixedMillis: number;
+  readonly ingestMillisPerEvent: number;
   /** Events one consumer invocation takes: batch size x events per message. */
   readonly eventsPerConsumerBatch: number;
-  /** Measured request mix of the consumer, per unique event (bench/RESULTS.md, section 2). */
+  /** Measured request mix of the consumer, per event (bench/RESULTS.md, sections 1 and 2). */
+  readonly storedEventReadsPerEvent: number;
   readonly transactionsPerEvent: number;
+  readonly minMaxReadsPerEvent: number;
   readonly minMaxUpdatesPerEvent: number;
   /** Measured WRU per event by table part. */
   readonly eventPutWru: number;
   readonly indexWru: number;
   readonly hourlyRollupWru: number;
-  readonly dailyRollupWru: number;
+  readonly customerDayRollupWru: number;
   readonly minMaxWru: number;
-  /** Transactions cancelled by an already-stored event, charged in full (upper bound); half their items are event Puts. */
-  readonly cancelledTransactionWru: number;
+  /** Measured RRU per event, all reads; the stored-event read (on the Events table) is part of it, the rest reads rollup extremes. */
   readonly readUnitsPerEvent: number;
+  readonly storedEventReadRru: number;
   readonly eventItemBytes: number;
-  /** Latencies on AWS (assumptions): a 100-action TransactWriteItems and a single UpdateItem. */
+  /** Latencies on AWS (assumptions): a 100-action TransactWriteItems, a single UpdateItem, a 100-key BatchGetItem. */
   readonly transactionMillis: number;
   readonly updateMillis: number;
+  readonly batchGetMillis: number;
+  /** Requests in flight within one invocation: stored-event reads and transactions / MIN/MAX updates (MIN/MAX reads go one at a time). */
   readonly transactionsInFlight: number;
   readonly updatesInFlight: number;
   readonly retentionDays: number;
-  /** Share of all events from the busiest customer, and share of its events on its busiest rollup item. */
+  /** Share of all events from the busiest customer, and share of its events on its busiest hourly item (one dimension combination). */
   readonly hotCustomerShare: number;
-  readonly hotItemShareOfCustomer: number;
-  /** Events of one rollup item a transaction can carry (100 actions minus the item's own ADDs). */
+  readonly hotHourlyItemShareOfCustomer: number;
+  /** Events of one rollup item a transaction can carry (100 actions minus the hourly and customer-day ADDs). */
   readonly maxEventsPerTransactionPerItem: number;
   readonly rollupShards: number;
 }
+
+/**
+ * The handler work measured on one core (bench/RESULTS.md, section 3: 0.34 ms + 10.0 µs per event)
+ * as the cost section prices it on a 512 MB Lambda, with the same estimated SendMessageBatch round trip.
+ */
+const SQS_SEND_ROUND_TRIP_MILLIS = 20;
+const INGEST_ON_LAMBDA = ingestDurationOnLambda({ fixedMillis: 0.34, millisPerEvent: 0.01 }, INGEST_MEMORY_MB, SQS_SEND_ROUND_TRIP_MILLIS);
 
 /** Defaults: the issue's targets, the full run of bench/RESULTS.md, and AWS latencies as assumptions. */
 export const DEFAULT_PLAN_INPUTS: PlanInputs = {
   peakEventsPerSecond: 100_000,
   eventsPerMonth: 1_000_000_000,
   eventsPerRequest: 100,
-  ingestMillisPerRequest: 30,
+  // 21.2 ms + 34.6 µs per event: 25 ms for a request of 100 events (section 4, "Lambda ingest").
+  ingestFixedMillis: INGEST_ON_LAMBDA.fixedMillis,
+  ingestMillisPerEvent: INGEST_ON_LAMBDA.millisPerEvent,
   eventsPerConsumerBatch: 100 * 100,
-  transactionsPerEvent: 1 / 51,
-  minMaxUpdatesPerEvent: 1.36,
+  // One eventually consistent BatchGetItem per 100 events, before the transactions.
+  storedEventReadsPerEvent: 1 / 100,
+  // Section 1: 21,100 delivered events in 318 TransactWriteItems (about 66 each) and 113 MIN/MAX BatchGetItems.
+  transactionsPerEvent: 318 / 21_100,
+  minMaxReadsPerEvent: 113 / 21_100,
+  minMaxUpdatesPerEvent: 0.14,
   eventPutWru: 2,
   indexWru: 1,
   hourlyRollupWru: 0.9,
-  dailyRollupWru: 0.9,
-  minMaxWru: 1.36,
-  cancelledTransactionWru: 0.51,
-  readUnitsPerEvent: 0.46,
-  eventItemBytes: 514,
+  customerDayRollupWru: 0.44,
+  minMaxWru: 0.14,
+  // No WRU for cancelled transactions: the events already stored are read first (0.5 RRU each,
+  // part of the 0.84) and kept out of them, so a resent event no longer cancels one.
+  readUnitsPerEvent: 0.84,
+  storedEventReadRru: 0.5,
+  eventItemBytes: 516,
   transactionMillis: 50,
   updateMillis: 6,
+  batchGetMillis: 10,
   transactionsInFlight: 4,
   updatesInFlight: 16,
   retentionDays: 90,
   hotCustomerShare: 0.13,
-  hotItemShareOfCustomer: 0.3,
+  hotHourlyItemShareOfCustomer: 0.3,
   maxEventsPerTransactionPerItem: 98,
   rollupShards: 4,
 };
@@ -84,6 +109,8 @@ export const AWS_DEFAULT_QUOTAS = {
 
 /** Keep partitions at this share of their limit, so bursts and uneven hashing fit. */
 export const TARGET_UTILIZATION = 0.7;
+/** The consumer's maxConcurrency setting leaves this much room above the computed need, for AWS latencies above the assumed ones. */
+export const CONSUMER_CONCURRENCY_HEADROOM = 1.5;
 const DAYS_PER_MONTH = 365.25 / 12;
 const SECONDS_PER_MONTH = DAYS_PER_MONTH * 86_400;
 
@@ -94,12 +121,40 @@ export function shardsFor(writeUnitsPerSecond: number, utilization = TARGET_UTIL
   return nextPowerOfTwo(writeUnitsPerSecond / (AWS_DEFAULT_QUOTAS.dynamoDbPartitionWriteUnitsPerSecond * utilization));
 }
 
-/** Events/s one consumer invocation sustains on AWS: its transactions and its MIN/MAX updates run one after the other. */
-export function consumerEventsPerSecond(inputs: PlanInputs): number {
-  const transactionSeconds = (inputs.transactionsPerEvent * inputs.transactionMillis) / 1000 / inputs.transactionsInFlight;
-  const updateSeconds = (inputs.minMaxUpdatesPerEvent * inputs.updateMillis) / 1000 / inputs.updatesInFlight;
-  return 1 / (transactionSeconds + updateSeconds);
+/** Partition-key shards so no key takes more than the target share of one partition's read limit. */
+export function readShardsFor(readUnitsPerSecond: number, utilization = TARGET_UTILIZATION): number {
+  return nextPowerOfTwo(readUnitsPerSecond / (AWS_DEFAULT_QUOTAS.dynamoDbPartitionReadUnitsPerSecond * utilization));
 }
+
+/** Milliseconds of one consumer invocation per event, by step, on AWS. */
+export interface ConsumerTime {
+  readonly storedEventReads: number;
+  readonly transactions: number;
+  readonly minMaxReads: number;
+  readonly minMaxUpdates: number;
+  readonly total: number;
+}
+
+/**
+ * The consumer's steps run one after the other: the stored-event reads and then the transactions
+ * (each `transactionsInFlight` at a time), then the MIN/MAX step, which reads the extremes of 100
+ * rollup items at a time and sends that chunk's updates `updatesInFlight` at a time.
+ */
+export function consumerMillisPerEvent(inputs: PlanInputs): ConsumerTime {
+  const storedEventReads = (inputs.storedEventReadsPerEvent * inputs.batchGetMillis) / inputs.transactionsInFlight;
+  const transactions = (inputs.transactionsPerEvent * inputs.transactionMillis) / inputs.transactionsInFlight;
+  const minMaxReads = inputs.minMaxReadsPerEvent * inputs.batchGetMillis;
+  const minMaxUpdates = (inputs.minMaxUpdatesPerEvent * inputs.updateMillis) / inputs.updatesInFlight;
+  return { storedEventReads, transactions, minMaxReads, minMaxUpdates, total: storedEventReads + transactions + minMaxReads + minMaxUpdates };
+}
+
+/** Events/s one consumer invocation sustains on AWS. */
+export function consumerEventsPerSecond(inputs: PlanInputs): number {
+  return 1000 / consumerMillisPerEvent(inputs).total;
+}
+
+export const ingestMillisPerRequest = (inputs: PlanInputs, eventsPerRequest = inputs.eventsPerRequest) =>
+  inputs.ingestFixedMillis + inputs.ingestMillisPerEvent * eventsPerRequest;
 
 export interface TablePlan {
   readonly table: string;
@@ -109,6 +164,9 @@ export interface TablePlan {
   readonly partitionsForThroughput: number;
   readonly partitionsForStorage: number;
 }
+
+/** The MIN/MAX step's reads of rollup extremes: all reads but the stored-event read. */
+export const rollupReadUnitsPerEvent = (inputs: PlanInputs) => inputs.readUnitsPerEvent - inputs.storedEventReadRru;
 
 export function tablePlans(inputs: PlanInputs): TablePlan[] {
   const rate = inputs.peakEventsPerSecond;
@@ -128,12 +186,12 @@ export function tablePlans(inputs: PlanInputs): TablePlan[] {
     partitionsForStorage: Math.ceil((storedGb * 2 ** 30) / AWS_DEFAULT_QUOTAS.dynamoDbPartitionStorageBytes),
   });
   return [
-    plan('Events', rate * (inputs.eventPutWru + inputs.cancelledTransactionWru / 2), 0, eventGb),
+    plan('Events', rate * inputs.eventPutWru, rate * inputs.storedEventReadRru, eventGb),
     plan('Events index byMeterTime', rate * inputs.indexWru, 0, eventGb),
     plan(
       'Rollups',
-      rate * (inputs.hourlyRollupWru + inputs.dailyRollupWru + inputs.minMaxWru + inputs.cancelledTransactionWru / 2),
-      rate * inputs.readUnitsPerEvent,
+      rate * (inputs.hourlyRollupWru + inputs.customerDayRollupWru + inputs.minMaxWru),
+      rate * rollupReadUnitsPerEvent(inputs),
       0,
     ),
   ];
@@ -147,10 +205,15 @@ export interface HotKey {
   readonly shardsNeeded: number;
 }
 
-/** One busy meter: the partition keys all of its events write to. */
+/**
+ * One busy meter: the partition keys all of its events write to. The MIN/MAX units are not measured
+ * per granularity; they are split in proportion to the ADD units, since both grow with the number of
+ * items per event (an item shared by fewer events is more often new to a batch or moved by one).
+ */
 export function hotKeys(inputs: PlanInputs): HotKey[] {
   const rate = inputs.peakEventsPerSecond;
-  const minMaxHalf = inputs.minMaxWru / 2;
+  const adds = inputs.hourlyRollupWru + inputs.customerDayRollupWru;
+  const minMaxShare = (addWru: number) => (adds > 0 ? (inputs.minMaxWru * addWru) / adds : 0);
   const key = (name: string, writeUnitsPerSecond: number, todayShards: number): HotKey => ({
     key: name,
     writeUnitsPerSecond,
@@ -160,12 +223,23 @@ export function hotKeys(inputs: PlanInputs): HotKey[] {
   });
   return [
     key('byMeterTime index: <account>#<meter>#<day>', rate * inputs.indexWru, 1),
-    key('hourly rollups: RH#<account>#<meter>#<day>#<shard>', rate * (inputs.hourlyRollupWru + minMaxHalf), inputs.rollupShards),
-    key('daily rollups: RD#<account>#<meter>#<month>#<shard>', rate * (inputs.dailyRollupWru + minMaxHalf), inputs.rollupShards),
+    key('hourly rollups: RH#<account>#<meter>#<day>#<shard>', rate * (inputs.hourlyRollupWru + minMaxShare(inputs.hourlyRollupWru)), inputs.rollupShards),
+    key(
+      'customer-day rollups: RD#<account>#<meter>#<month>#<shard>',
+      rate * (inputs.customerDayRollupWru + minMaxShare(inputs.customerDayRollupWru)),
+      inputs.rollupShards,
+    ),
   ];
 }
 
+/** The MIN/MAX reads of one meter's rollups, all on one kind of key (the worst case): shards they alone would need. */
+export function hotRollupReads(inputs: PlanInputs): { readUnitsPerSecond: number; shardsNeeded: number } {
+  const readUnitsPerSecond = inputs.peakEventsPerSecond * rollupReadUnitsPerEvent(inputs);
+  return { readUnitsPerSecond, shardsNeeded: readShardsFor(readUnitsPerSecond) };
+}
+
 export interface HotItem {
+  readonly item: string;
   readonly eventsPerSecond: number;
   readonly eventsPerBatch: number;
   readonly transactionsPerSecond: number;
@@ -174,13 +248,31 @@ export interface HotItem {
   readonly offeredLoad: number;
 }
 
-/** The busiest single rollup item: the hot customer's busiest dimension combination, hour item. */
-export function hotItem(inputs: PlanInputs): HotItem {
-  const eventsPerSecond = inputs.peakEventsPerSecond * inputs.hotCustomerShare * inputs.hotItemShareOfCustomer;
+/**
+ * The busiest rollup items, hottest first: the busiest customer's customer-day item, which every one
+ * of its events updates, and its busiest hourly item (one dimension combination).
+ */
+export function hotItems(inputs: PlanInputs): HotItem[] {
+  const customerEvents = inputs.peakEventsPerSecond * inputs.hotCustomerShare;
+  return [
+    rollupItemLoad(inputs, 'customer-day item', customerEvents),
+    rollupItemLoad(inputs, 'hourly item', customerEvents * inputs.hotHourlyItemShareOfCustomer),
+  ];
+}
+
+/** The hottest single rollup item. */
+export const hotItem = (inputs: PlanInputs): HotItem => hotItems(inputs)[0]!;
+
+/** Any rollup item with an event in every consumer batch, such as the customer-day item of each customer in every batch: one transaction per batch. */
+export const everyBatchItem = (inputs: PlanInputs): HotItem =>
+  rollupItemLoad(inputs, 'item in every batch', inputs.peakEventsPerSecond / inputs.eventsPerConsumerBatch);
+
+function rollupItemLoad(inputs: PlanInputs, item: string, eventsPerSecond: number): HotItem {
   const batchesPerSecond = inputs.peakEventsPerSecond / inputs.eventsPerConsumerBatch;
   const eventsPerBatch = eventsPerSecond / batchesPerSecond;
   const transactionsPerSecond = Math.ceil(eventsPerBatch / inputs.maxEventsPerTransactionPerItem) * batchesPerSecond;
   return {
+    item,
     eventsPerSecond,
     eventsPerBatch,
     transactionsPerSecond,
@@ -196,6 +288,14 @@ export function hotItem(inputs: PlanInputs): HotItem {
 export function conflictProbability(offeredLoad: number, subShards: number): number {
   const perShard = offeredLoad / subShards;
   return perShard / (1 + perShard);
+}
+
+/**
+ * Share of transactions cancelled on their first try when each writes `items` items, each held by
+ * another transaction at the rate of `item` (Erlang B per item, items taken as independent): an estimate.
+ */
+export function transactionConflictEstimate(item: Pick<HotItem, 'offeredLoad'>, items: number, subShards = 1): number {
+  return 1 - (1 - conflictProbability(item.offeredLoad, subShards)) ** items;
 }
 
 export interface ConflictSimulation {
@@ -275,11 +375,68 @@ function insertionIndex(queue: readonly [number, number][], time: number): numbe
   return low;
 }
 
+export interface BatchPacking {
+  readonly batches: number;
+  /** Distinct customers with events in a batch, on average. */
+  readonly customersPerBatch: number;
+  readonly transactions: number;
+  /** Distinct customer-day items a transaction writes, on average. */
+  readonly customerDayItemsPerTransaction: number;
+  /** Transactions that write a rollup item the transaction packed just before them also writes. */
+  readonly sharingWithPrevious: number;
+  /** Of those, the ones that share a customer-day item. */
+  readonly sharingCustomerDayItem: number;
+}
+
+/**
+ * Consumer batches of the benchmark's workload (bench/workload.ts: 1,000 Zipf-skewed customers, 3
+ * dimensions), packed into transactions as the consumer packs them: how many customer-day items a
+ * transaction writes, and how often it shares a rollup item with the one before it (EventWriter
+ * never runs two such transactions at once, or they would conflict with each other).
+ */
+export function batchPacking(eventsPerBatch: number, batches = 3): BatchPacking {
+  const spec = { ...DEFAULT_WORKLOAD, duplicateRate: 0, idSource: 'client' as const, uniqueEvents: eventsPerBatch * batches };
+  const messagesPerBatch = Math.ceil(eventsPerBatch / spec.eventsPerMessage);
+  const workload = generateWorkload({ ...spec, minMessagesPerBatch: messagesPerBatch, maxMessagesPerBatch: messagesPerBatch });
+  const meter = { meterApiName: spec.meterApiName, displayName: 'API calls', label: 'calls', type: 'SUM_OF_ALL_USAGE' as const, dimensions: DECLARED_DIMENSIONS, meterTimeInMillis: 0 };
+  const account: AccountMeters = { meters: new Map([[meter.meterApiName, meter]]), rulesByMeter: new Map() };
+  let customers = 0;
+  let customerDayItems = 0;
+  let transactions = 0;
+  let sharingWithPrevious = 0;
+  let sharingCustomerDayItem = 0;
+  for (const batch of workload.batches) {
+    const { unique } = dedupInBatch(batch.flatMap((message) => planMessage(message.body, message.messageId, account)));
+    customers += new Set(unique.map((planned) => planned.event.customerId)).size;
+    const items = packTransactions(unique).map((plan) => plan.rollups.map(keyString));
+    transactions += items.length;
+    customerDayItems += items.reduce((total, keys) => total + keys.filter((key) => key.startsWith('RD#')).length, 0);
+    for (let index = 1; index < items.length; index++) {
+      const previous = new Set(items[index - 1]);
+      const shared = items[index]!.filter((key) => previous.has(key));
+      if (shared.length > 0) sharingWithPrevious += 1;
+      if (shared.some((key) => key.startsWith('RD#'))) sharingCustomerDayItem += 1;
+    }
+  }
+  return {
+    batches: workload.batches.length,
+    customersPerBatch: customers / workload.batches.length,
+    transactions,
+    customerDayItemsPerTransaction: customerDayItems / transactions,
+    sharingWithPrevious,
+    sharingCustomerDayItem,
+  };
+}
+
 export interface ServicePlan {
   readonly apiRequestsPerSecond: number;
   readonly ingestConcurrency: number;
+  /** Ingest concurrency if every request carried one event. */
+  readonly singleEventIngestConcurrency: number;
   readonly consumerEventsPerSecond: number;
   readonly consumerConcurrency: number;
+  /** The event source's maxConcurrency to set: the need with headroom, in a power of two. */
+  readonly consumerMaxConcurrencySetting: number;
   readonly sqsMessagesPerSecond: number;
   readonly sqsInFlightMessages: number;
 }
@@ -292,13 +449,18 @@ export function servicePlan(inputs: PlanInputs): ServicePlan {
   const batchSeconds = inputs.eventsPerConsumerBatch / perInvocation;
   return {
     apiRequestsPerSecond,
-    ingestConcurrency: Math.ceil((apiRequestsPerSecond * inputs.ingestMillisPerRequest) / 1000),
+    ingestConcurrency: Math.ceil((apiRequestsPerSecond * ingestMillisPerRequest(inputs)) / 1000),
+    singleEventIngestConcurrency: Math.ceil((inputs.peakEventsPerSecond * ingestMillisPerRequest(inputs, 1)) / 1000),
     consumerEventsPerSecond: perInvocation,
     consumerConcurrency,
+    consumerMaxConcurrencySetting: nextPowerOfTwo(consumerConcurrency * CONSUMER_CONCURRENCY_HEADROOM),
     sqsMessagesPerSecond,
     sqsInFlightMessages: Math.ceil(sqsMessagesPerSecond * batchSeconds),
   };
 }
+
+export const writeUnitsPerEvent = (inputs: PlanInputs) =>
+  inputs.eventPutWru + inputs.indexWru + inputs.hourlyRollupWru + inputs.customerDayRollupWru + inputs.minMaxWru;
 
 /** The monthly bill of `eventsPerMonth` at the plan's batch size, with the consumer time AWS would bill. */
 export function monthlyBill(inputs: PlanInputs): { lines: { component: string; dollars: number }[]; total: number } {
@@ -307,13 +469,12 @@ export function monthlyBill(inputs: PlanInputs): { lines: { component: string; d
     requestBytesPerEvent: 230,
     queuedEventBytes: 250,
     ingestMemoryMb: 512,
-    ingestFixedMillis: inputs.ingestMillisPerRequest - 0.05 * inputs.eventsPerRequest,
-    ingestMillisPerEvent: 0.05,
+    ingestFixedMillis: inputs.ingestFixedMillis,
+    ingestMillisPerEvent: inputs.ingestMillisPerEvent,
     consumerMemoryMb: 1024,
-    consumerMillisPerEvent: 1000 / consumerEventsPerSecond(inputs),
+    consumerMillisPerEvent: consumerMillisPerEvent(inputs).total,
     consumerBatchMessages: 100,
-    writeUnitsPerEvent:
-      inputs.eventPutWru + inputs.indexWru + inputs.hourlyRollupWru + inputs.dailyRollupWru + inputs.minMaxWru + inputs.cancelledTransactionWru,
+    writeUnitsPerEvent: writeUnitsPerEvent(inputs),
     readUnitsPerEvent: inputs.readUnitsPerEvent,
     eventItemBytes: inputs.eventItemBytes,
     eventIndexCopies: 1,
@@ -329,17 +490,31 @@ export const averageEventsPerSecond = (inputs: PlanInputs) => inputs.eventsPerMo
 
 function printPlan(inputs: PlanInputs): void {
   const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const percent = (share: number) => `${fmt(share * 100)}%`;
   const services = servicePlan(inputs);
   console.log(`Capacity plan: ${fmt(inputs.peakEventsPerSecond)} events/s peak for one account, ${fmt(inputs.eventsPerMonth)} events/month (average ${fmt(averageEventsPerSecond(inputs))}/s)\n`);
   console.log('Services');
   console.log(`  API Gateway: ${fmt(services.apiRequestsPerSecond)} requests/s at ${inputs.eventsPerRequest} events/request (default quota ${fmt(AWS_DEFAULT_QUOTAS.apiGatewayRequestsPerSecond)}/s; single-event requests would need ${fmt(inputs.peakEventsPerSecond)}/s)`);
-  console.log(`  Lambda ingest: ${fmt(services.ingestConcurrency)} concurrent at ${inputs.ingestMillisPerRequest} ms/request`);
-  console.log(`  Lambda consumer: ${fmt(services.consumerEventsPerSecond)} events/s per invocation -> ${fmt(services.consumerConcurrency)} concurrent (event source maxConcurrency today 20)`);
+  console.log(
+    `  Lambda ingest: ${fmt(services.ingestConcurrency)} concurrent at ${fmt(ingestMillisPerRequest(inputs), 1)} ms/request ` +
+      `(${fmt(inputs.ingestFixedMillis, 1)} ms + ${fmt(inputs.ingestMillisPerEvent * 1000, 1)} µs/event); single-event requests: ${fmt(services.singleEventIngestConcurrency)} concurrent at ${fmt(ingestMillisPerRequest(inputs, 1), 1)} ms/request`,
+  );
+  const time = consumerMillisPerEvent(inputs);
+  console.log(
+    `  Lambda consumer: ${fmt(services.consumerEventsPerSecond)} events/s per invocation -> ${fmt(services.consumerConcurrency)} concurrent; ` +
+      `maxConcurrency to set ${fmt(services.consumerMaxConcurrencySetting)} (x${CONSUMER_CONCURRENCY_HEADROOM} headroom; today 20)`,
+  );
+  console.log(
+    `    time per event ${fmt(time.total * 1000)} µs: stored-event reads ${fmt(time.storedEventReads * 1000)} (${percent(time.storedEventReads / time.total)}), ` +
+      `transactions ${fmt(time.transactions * 1000)} (${percent(time.transactions / time.total)}), MIN/MAX reads ${fmt(time.minMaxReads * 1000)} (${percent(time.minMaxReads / time.total)}), ` +
+      `MIN/MAX updates ${fmt(time.minMaxUpdates * 1000)} (${percent(time.minMaxUpdates / time.total)}); ${fmt(inputs.eventsPerConsumerBatch)} events per invocation take ${fmt((inputs.eventsPerConsumerBatch * time.total) / 1000, 1)} s`,
+  );
   console.log(`  SQS: ${fmt(services.sqsMessagesPerSecond)} messages/s, ~${fmt(services.sqsInFlightMessages)} in flight (standard-queue limit ${fmt(AWS_DEFAULT_QUOTAS.sqsStandardInFlightMessages)})`);
-  console.log('\nDynamoDB tables');
+  console.log(`  Lambda total: ${fmt(services.ingestConcurrency + services.consumerConcurrency)} concurrent (account default ${fmt(AWS_DEFAULT_QUOTAS.lambdaConcurrentExecutions)}); with single-event requests ${fmt(services.singleEventIngestConcurrency + services.consumerConcurrency)}`);
+  console.log(`\nDynamoDB tables (WRU ${fmt(writeUnitsPerEvent(inputs), 2)} and RRU ${fmt(inputs.readUnitsPerEvent, 2)} per event)`);
   for (const table of tablePlans(inputs)) {
     console.log(
-      `  ${table.table}: ${fmt(table.writeUnitsPerSecond)} WRU/s, ${fmt(table.readUnitsPerSecond)} RRU/s (table default ${fmt(AWS_DEFAULT_QUOTAS.dynamoDbTableWriteUnitsPerSecond)}), ` +
+      `  ${table.table}: ${fmt(table.writeUnitsPerSecond)} WRU/s, ${fmt(table.readUnitsPerSecond)} RRU/s (table defaults ${fmt(AWS_DEFAULT_QUOTAS.dynamoDbTableWriteUnitsPerSecond)} / ${fmt(AWS_DEFAULT_QUOTAS.dynamoDbTableReadUnitsPerSecond)}), ` +
         `>= ${fmt(table.partitionsForThroughput)} partitions for throughput, ${fmt(table.partitionsForStorage)} for ${fmt(table.storedGb)} GB`,
     );
   }
@@ -347,20 +522,52 @@ function printPlan(inputs: PlanInputs): void {
   for (const key of hotKeys(inputs)) {
     console.log(`  ${key.key}: ${fmt(key.writeUnitsPerSecond)} WRU/s over ${key.todayShards} key(s) = ${fmt(key.perShardWriteUnits)} per key -> ${fmt(key.shardsNeeded)} shards`);
   }
-  const item = hotItem(inputs);
-  console.log(`\nHottest rollup item (busiest customer ${inputs.hotCustomerShare * 100}% of traffic, ${inputs.hotItemShareOfCustomer * 100}% of it on one item)`);
-  console.log(`  ${fmt(item.eventsPerSecond)} events/s, ${fmt(item.eventsPerBatch)} per consumer batch, ${fmt(item.transactionsPerSecond)} transactions/s, ${fmt(item.writeUnitsPerSecond)} WRU/s, offered load ${fmt(item.offeredLoad, 2)} (transactions of ${inputs.transactionMillis} ms)`);
-  for (const subShards of [1, 2, 4, 8, 16]) {
-    const simulated = simulateConflicts({ transactionsPerSecond: item.transactionsPerSecond, holdMillis: inputs.transactionMillis, subShards, transactions: 20_000, seed: 7 });
+  const reads = hotRollupReads(inputs);
+  console.log(
+    `  rollup reads (MIN/MAX step): ${fmt(reads.readUnitsPerSecond)} RRU/s over ${inputs.rollupShards} key(s) = ${fmt(reads.readUnitsPerSecond / inputs.rollupShards)} per key; ` +
+      `all on one kind of key they would need ${fmt(reads.shardsNeeded)} shards (limit ${fmt(AWS_DEFAULT_QUOTAS.dynamoDbPartitionReadUnitsPerSecond)} RCU per partition)`,
+  );
+  const items = hotItems(inputs);
+  console.log(`\nHottest rollup items (busiest customer ${inputs.hotCustomerShare * 100}% of traffic, ${inputs.hotHourlyItemShareOfCustomer * 100}% of it on one dimension combination)`);
+  for (const item of items) {
     console.log(
-      `  ${String(subShards).padStart(2)} writer sub-shard(s): conflict on first try ${fmt(conflictProbability(item.offeredLoad, subShards) * 100, 1)}% (Erlang B), ` +
-        `simulated ${fmt(simulated.firstTryConflictRate * 100, 1)}%, ${fmt(simulated.attemptsPerCommit, 2)} attempts per commit, ${fmt(simulated.exhausted)} of 20,000 out of retries`,
+      `  ${item.item}: ${fmt(item.eventsPerSecond)} events/s, ${fmt(item.eventsPerBatch)} per consumer batch, ${fmt(item.transactionsPerSecond)} transactions/s, ` +
+        `${fmt(item.writeUnitsPerSecond)} WRU/s, offered load ${fmt(item.offeredLoad, 2)} (transactions of ${inputs.transactionMillis} ms)`,
+    );
+  }
+  const conflictLine = (item: HotItem, subShards: number) => {
+    const simulated = simulateConflicts({ transactionsPerSecond: item.transactionsPerSecond, holdMillis: inputs.transactionMillis, subShards, transactions: 20_000, seed: 7 });
+    return (
+      `${String(subShards).padStart(2)} writer sub-shard(s): conflict on first try ${fmt(conflictProbability(item.offeredLoad, subShards) * 100, 1)}% (Erlang B), ` +
+      `simulated ${fmt(simulated.firstTryConflictRate * 100, 1)}%, ${fmt(simulated.attemptsPerCommit, 2)} attempts per commit, ${fmt(simulated.exhausted)} of 20,000 out of retries`
+    );
+  };
+  const hottest = items[0]!;
+  console.log(`  ${hottest.item}, by writer sub-shards:`);
+  for (const subShards of [1, 2, 4, 8, 16, 32, 64]) console.log(`    ${conflictLine(hottest, subShards)}`);
+  const everyBatch = everyBatchItem(inputs);
+  console.log(`  ${everyBatch.item} (one transaction per batch): ${fmt(everyBatch.transactionsPerSecond)} transactions/s, offered load ${fmt(everyBatch.offeredLoad, 2)}`);
+  console.log(`    ${conflictLine(everyBatch, 1)}`);
+  const packing = batchPacking(inputs.eventsPerConsumerBatch);
+  console.log(
+    `\nConsumer batches of the benchmark's workload (${fmt(packing.batches)} of ${fmt(inputs.eventsPerConsumerBatch)} events, packed as the consumer packs them): ` +
+      `${fmt(packing.customersPerBatch)} customers per batch; ${fmt(packing.transactions)} transactions of ${fmt((packing.batches * inputs.eventsPerConsumerBatch) / packing.transactions)} events, ` +
+      `each writing ${fmt(packing.customerDayItemsPerTransaction, 1)} customer-day items`,
+  );
+  console.log(
+    `  ${fmt(packing.sharingWithPrevious)} of ${fmt(packing.transactions)} transactions (${percent(packing.sharingWithPrevious / packing.transactions)}) share a rollup item with the one packed before them ` +
+      `(${fmt(packing.sharingCustomerDayItem)} of them a customer-day item), so EventWriter runs them one after the other`,
+  );
+  for (const subShards of [1, 8, 32]) {
+    console.log(
+      `  transactions cancelled on first try by other invocations, if every customer-day item is ${subShards === 1 ? 'one item' : `split into ${subShards} writer sub-shards`}: ` +
+        `about ${percent(transactionConflictEstimate(everyBatch, packing.customerDayItemsPerTransaction, subShards))} (estimate: ${fmt(packing.customerDayItemsPerTransaction, 1)} items each at offered load ${fmt(everyBatch.offeredLoad / subShards, 2)})`,
     );
   }
   const bill = monthlyBill(inputs);
   console.log(`\nMonthly bill for ${fmt(inputs.eventsPerMonth)} events at ${inputs.eventsPerRequest} events/request (${AWS_LIST_PRICES.region}, ${AWS_LIST_PRICES.asOf})`);
-  for (const line of bill.lines) console.log(`  ${line.component}: $${fmt(line.dollars)}`);
-  console.log(`  total: $${fmt(bill.total)}`);
+  for (const line of bill.lines) console.log(`  ${line.component}: $${fmt(line.dollars)} (${percent(line.dollars / bill.total)})`);
+  console.log(`  total: $${fmt(bill.total)}; each WRU per event is $${fmt((inputs.eventsPerMonth / 1_000_000) * AWS_LIST_PRICES.dynamoDbPerMillionWriteUnits)} a month`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) printPlan(DEFAULT_PLAN_INPUTS);

@@ -1,16 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
+  batchPacking,
   conflictProbability,
   consumerEventsPerSecond,
+  consumerMillisPerEvent,
   DEFAULT_PLAN_INPUTS,
+  everyBatchItem,
   hotItem,
+  hotItems,
   hotKeys,
+  hotRollupReads,
   monthlyBill,
   nextPowerOfTwo,
+  readShardsFor,
   servicePlan,
   shardsFor,
   simulateConflicts,
   tablePlans,
+  writeUnitsPerEvent,
 } from '../../bench/capacity-plan.js';
 
 const inputs = DEFAULT_PLAN_INPUTS;
@@ -23,32 +30,58 @@ describe('shardsFor', () => {
     expect(shardsFor(100_000)).toBe(256);
     expect(nextPowerOfTwo(129)).toBe(256);
   });
+
+  it('does the same for reads against 3,000 RCU', () => {
+    expect(readShardsFor(2_100)).toBe(1);
+    expect(readShardsFor(34_000)).toBe(32);
+  });
+});
+
+describe('consumerMillisPerEvent', () => {
+  it('adds the steps of one invocation, each divided by the requests it has in flight', () => {
+    const time = consumerMillisPerEvent(inputs);
+    expect(time.total).toBeCloseTo(time.storedEventReads + time.transactions + time.minMaxReads + time.minMaxUpdates, 10);
+    expect(time.storedEventReads).toBeCloseTo((0.01 * inputs.batchGetMillis) / inputs.transactionsInFlight, 10);
+    expect(time.transactions).toBeCloseTo(((318 / 21_100) * inputs.transactionMillis) / inputs.transactionsInFlight, 10);
+    expect(consumerEventsPerSecond(inputs)).toBeCloseTo(1000 / time.total, 6);
+  });
 });
 
 describe('servicePlan', () => {
   it('derives API requests, Lambda concurrency and SQS messages from the peak rate', () => {
     const plan = servicePlan(inputs);
     expect(plan.apiRequestsPerSecond).toBe(1_000);
-    expect(plan.ingestConcurrency).toBe(30);
+    // 1,000 requests/s of 21.2 ms + 100 x 34.6 µs.
+    expect(plan.ingestConcurrency).toBe(25);
+    expect(plan.singleEventIngestConcurrency).toBe(2_121);
     expect(plan.consumerConcurrency).toBe(Math.ceil(100_000 / consumerEventsPerSecond(inputs)));
+    expect(plan.consumerMaxConcurrencySetting).toBeGreaterThanOrEqual(plan.consumerConcurrency * 1.5);
     expect(plan.sqsMessagesPerSecond).toBe(1_000);
   });
 
-  it('needs more consumers when the MIN/MAX step sends more updates per event', () => {
+  it('needs more consumers when the MIN/MAX step sends more requests per event', () => {
     expect(servicePlan({ ...inputs, minMaxUpdatesPerEvent: 3 }).consumerConcurrency).toBeGreaterThan(servicePlan(inputs).consumerConcurrency);
+    expect(servicePlan({ ...inputs, minMaxReadsPerEvent: 0.05 }).consumerConcurrency).toBeGreaterThan(servicePlan(inputs).consumerConcurrency);
   });
 });
 
 describe('tablePlans and hotKeys', () => {
   it('spreads each table part over the partitions its write units need', () => {
-    const [events, index, rollups] = tablePlans(inputs);
-    const withInputs = tablePlans({ ...inputs, cancelledTransactionWru: 0.5, hourlyRollupWru: 1, dailyRollupWru: 1, minMaxWru: 1 });
-    expect(withInputs[0]!.writeUnitsPerSecond).toBeCloseTo(225_000, 6);
-    expect(withInputs[0]!.partitionsForThroughput).toBe(225);
+    const [events, index] = tablePlans(inputs);
+    const withInputs = tablePlans({ ...inputs, eventPutWru: 2.5, hourlyRollupWru: 1, customerDayRollupWru: 0.5, minMaxWru: 0.5 });
+    expect(withInputs[0]!.writeUnitsPerSecond).toBeCloseTo(250_000, 6);
+    expect(withInputs[0]!.partitionsForThroughput).toBe(250);
     expect(withInputs[1]!.writeUnitsPerSecond).toBe(100_000);
-    expect(withInputs[2]!.writeUnitsPerSecond).toBeCloseTo(325_000, 6);
+    expect(withInputs[2]!.writeUnitsPerSecond).toBeCloseTo(200_000, 6);
     expect(events!.storedGb).toBe(index!.storedGb);
-    expect(rollups!.readUnitsPerSecond).toBeCloseTo(100_000 * inputs.readUnitsPerEvent, 6);
+  });
+
+  it('puts the stored-event read on the Events table and the rest of the reads on the rollups', () => {
+    const [events, index, rollups] = tablePlans(inputs);
+    expect(events!.readUnitsPerSecond).toBeCloseTo(100_000 * inputs.storedEventReadRru, 6);
+    expect(index!.readUnitsPerSecond).toBe(0);
+    expect(rollups!.readUnitsPerSecond).toBeCloseTo(100_000 * (inputs.readUnitsPerEvent - inputs.storedEventReadRru), 6);
+    expect(hotRollupReads(inputs).readUnitsPerSecond).toBeCloseTo(rollups!.readUnitsPerSecond, 6);
   });
 
   it('finds the time index key of one meter and day far over a partition, and sizes its shards', () => {
@@ -56,15 +89,53 @@ describe('tablePlans and hotKeys', () => {
     expect(timeIndex!.perShardWriteUnits).toBe(100_000);
     expect(timeIndex!.shardsNeeded).toBe(256);
   });
+
+  it('splits the MIN/MAX units between hourly and customer-day keys in proportion to their ADDs', () => {
+    const [, hourly, customerDay] = hotKeys(inputs);
+    const { hourlyRollupWru, customerDayRollupWru, minMaxWru } = inputs;
+    expect(hourly!.writeUnitsPerSecond + customerDay!.writeUnitsPerSecond).toBeCloseTo(100_000 * (hourlyRollupWru + customerDayRollupWru + minMaxWru), 6);
+    expect((hourly!.writeUnitsPerSecond / 100_000 - hourlyRollupWru) / (customerDay!.writeUnitsPerSecond / 100_000 - customerDayRollupWru)).toBeCloseTo(
+      hourlyRollupWru / customerDayRollupWru,
+      6,
+    );
+    expect(hourly!.shardsNeeded).toBe(256);
+    expect(customerDay!.shardsNeeded).toBe(128);
+  });
 });
 
-describe('hotItem', () => {
-  it('counts the transactions per second that touch the busiest rollup item', () => {
-    const item = hotItem(inputs);
-    expect(item.eventsPerSecond).toBeCloseTo(3_900, 6);
-    // 390 events per batch need 4 transactions of at most 98 events; 10 batches per second.
-    expect(item.transactionsPerSecond).toBe(40);
-    expect(item.offeredLoad).toBeCloseTo(2, 6);
+describe('hotItems', () => {
+  it('counts the transactions per second that touch the busiest rollup items', () => {
+    const [customerDay, hourly] = hotItems(inputs);
+    // Every event of the busiest customer: 1,300 per batch need 14 transactions of at most 98 events; 10 batches per second.
+    expect(hotItem(inputs)).toEqual(customerDay);
+    expect(customerDay!.eventsPerSecond).toBeCloseTo(13_000, 6);
+    expect(customerDay!.transactionsPerSecond).toBe(140);
+    expect(customerDay!.offeredLoad).toBeCloseTo(7, 6);
+    // 30% of them on one hourly item: 390 events per batch need 4 transactions.
+    expect(hourly!.eventsPerSecond).toBeCloseTo(3_900, 6);
+    expect(hourly!.transactionsPerSecond).toBe(40);
+    expect(hourly!.offeredLoad).toBeCloseTo(2, 6);
+  });
+});
+
+describe('everyBatchItem', () => {
+  it('takes one transaction per consumer batch: 10 a second at the peak', () => {
+    const item = everyBatchItem(inputs);
+    expect(item.transactionsPerSecond).toBe(10);
+    expect(item.offeredLoad).toBeCloseTo(0.5, 6);
+  });
+});
+
+describe('batchPacking', () => {
+  it('counts transactions that share a rollup item with the one packed before them', () => {
+    const sharing = batchPacking(1_000, 2);
+    expect(sharing.batches).toBe(2);
+    expect(sharing.customersPerBatch).toBeGreaterThan(1);
+    expect(sharing.customersPerBatch).toBeLessThanOrEqual(1_000);
+    expect(sharing.transactions).toBeGreaterThan(2);
+    expect(sharing.sharingWithPrevious).toBeLessThanOrEqual(sharing.transactions - sharing.batches);
+    expect(sharing.sharingCustomerDayItem).toBeLessThanOrEqual(sharing.sharingWithPrevious);
+    expect(sharing.sharingCustomerDayItem).toBeGreaterThan(0);
   });
 });
 
@@ -95,8 +166,9 @@ describe('monthlyBill', () => {
   it('scales the per-million cost to the month and is dominated by DynamoDB writes', () => {
     const bill = monthlyBill(inputs);
     const writes = bill.lines.find((line) => line.component === 'DynamoDB writes')!.dollars;
-    const { eventPutWru, indexWru, hourlyRollupWru, dailyRollupWru, minMaxWru, cancelledTransactionWru } = inputs;
-    expect(writes).toBeCloseTo(1_000 * (eventPutWru + indexWru + hourlyRollupWru + dailyRollupWru + minMaxWru + cancelledTransactionWru) * 0.625, 6);
+    const { eventPutWru, indexWru, hourlyRollupWru, customerDayRollupWru, minMaxWru } = inputs;
+    expect(writeUnitsPerEvent(inputs)).toBeCloseTo(4.48, 10);
+    expect(writes).toBeCloseTo(1_000 * (eventPutWru + indexWru + hourlyRollupWru + customerDayRollupWru + minMaxWru) * 0.625, 6);
     expect(writes / bill.total).toBeGreaterThan(0.5);
   });
 });
