@@ -9,6 +9,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes } from 'aws-lambda';
+import { chunks } from '../functions/store/retry.js';
 import { lambdaContext } from './gateway.js';
 import type { QueueRef } from './queue.js';
 
@@ -31,12 +32,6 @@ export function buildReceiveMessage(queueUrl: string, maxMessages: number, waitT
     MessageSystemAttributeNames: ['All'],
     MessageAttributeNames: ['All'],
   };
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const result: T[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
 }
 
 export function buildDeleteMessageBatches(queueUrl: string, messages: readonly Message[]): DeleteMessageBatchCommandInput[] {

@@ -3,7 +3,7 @@ import { parseUsageRequest, planUsageQuery } from '../../functions/domain/usage-
 import type { MeterDefinition } from '../../functions/domain/meters.js';
 import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
 import { ConfigStore } from '../../functions/store/config-store.js';
-import { forEachLimited } from '../../functions/store/retry.js';
+import { chunks, forEachLimited } from '../../functions/store/retry.js';
 import { readUsageRows } from '../../functions/store/usage-rows.js';
 import { lambdaContext } from '../../local/gateway.js';
 import { benchAccountConfiguration, RETENTION_DAYS } from '../consumers.js';
@@ -67,9 +67,7 @@ function queryCases(dataset: UsageDataset): UsageQueryCase[] {
 }
 
 async function writeItems(ddb: DynamoDBDocumentClient, table: string, items: readonly Record<string, unknown>[], onWritten: (count: number) => void) {
-  const chunks: Record<string, unknown>[][] = [];
-  for (let start = 0; start < items.length; start += BATCH_WRITE_ITEMS) chunks.push(items.slice(start, start + BATCH_WRITE_ITEMS));
-  await forEachLimited(chunks, WRITE_CONCURRENCY, async (chunk) => {
+  await forEachLimited(chunks(items, BATCH_WRITE_ITEMS), WRITE_CONCURRENCY, async (chunk) => {
     let pending = chunk.map((Item) => ({ PutRequest: { Item } }));
     while (pending.length > 0) {
       const output = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));

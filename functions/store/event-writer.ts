@@ -7,7 +7,14 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { keyString, packTransactions, rollupDeltas, type PlannedEvent, type RollupDelta } from '../domain/consumption.js';
+import {
+  keyString,
+  packTransactions,
+  rollupDeltas,
+  type PlannedEvent,
+  type RollupDelta,
+  type TransactionPlan,
+} from '../domain/consumption.js';
 import {
   buildEventTransaction,
   buildFlagConflict,
@@ -20,6 +27,7 @@ import {
 import { cancellationReasons, isConditionFailure } from './dynamo.js';
 import {
   backoffDelay,
+  chunks,
   DEFAULT_BACKOFF,
   forEachExclusive,
   forEachLimited,
@@ -92,16 +100,17 @@ export class EventWriter {
     // its customer-day item, so without this they would conflict with each other in every batch.
     const plans = packTransactions(fresh);
     await forEachExclusive(plans, this.concurrency, (plan) => plan.rollups.map(keyString), async (plan) => {
-      await this.commit(plan.events, outcome);
+      await this.commit(plan, outcome);
     });
     return outcome;
   }
 
-  private async commit(events: readonly PlannedEvent[], outcome: WriteOutcome): Promise<void> {
-    let pending = [...events];
+  private async commit(plan: TransactionPlan, outcome: WriteOutcome): Promise<void> {
+    let pending = [...plan.events];
+    // The packing already summed the first attempt's deltas; they change only when stored events drop out.
+    let rollups = plan.rollups;
     let attempt = 0;
     while (pending.length > 0) {
-      const rollups = rollupDeltas(pending);
       const input = buildEventTransaction(this.tables, pending, rollups, this.now(), this.options.retentionDays);
       try {
         await this.ddb.send(new TransactWriteCommand(input));
@@ -121,6 +130,7 @@ export class EventWriter {
             }
             const storedSet = new Set(stored.map(({ planned }) => planned));
             pending = pending.filter((planned) => !storedSet.has(planned));
+            rollups = rollupDeltas(pending);
             continue;
           }
           if (!reasons.some((reason) => RETRYABLE_CANCELLATION_CODES.has(reason.Code ?? ''))) throw error;
@@ -145,8 +155,7 @@ export class EventWriter {
   async applyExtremes<T extends Pick<PlannedEvent, 'event' | 'rollups'>>(contributors: readonly T[]): Promise<Set<T>> {
     const deltas = rollupDeltas(contributors);
     const failedItems = new Set<string>();
-    for (let start = 0; start < deltas.length; start += BATCH_GET_LIMIT) {
-      const chunk = deltas.slice(start, start + BATCH_GET_LIMIT);
+    for (const chunk of chunks(deltas, BATCH_GET_LIMIT)) {
       const current = await this.readExtremes(chunk);
       await forEachLimited(chunk, this.concurrency * 4, async (delta) => {
         const stored = current.get(keyString(delta));
@@ -165,9 +174,7 @@ export class EventWriter {
   /** The stored items among the events' keys; a key left unread counts as absent, which is always safe. */
   private async readStoredEvents(events: readonly PlannedEvent[]): Promise<Map<string, Record<string, unknown>>> {
     const found = new Map<string, Record<string, unknown>>();
-    const chunks = [];
-    for (let start = 0; start < events.length; start += BATCH_GET_LIMIT) chunks.push(events.slice(start, start + BATCH_GET_LIMIT));
-    await forEachLimited(chunks, this.concurrency, async (chunk) => {
+    await forEachLimited(chunks(events, BATCH_GET_LIMIT), this.concurrency, async (chunk) => {
       const input = buildReadStoredEvents(this.tables.events, chunk.map((planned) => planned.key));
       for (const item of await this.batchGet(input.RequestItems!, this.tables.events)) found.set(keyString(item as { pk: string; sk: string }), item);
     });

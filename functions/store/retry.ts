@@ -36,6 +36,13 @@ export function isRetryableError(error: unknown): boolean {
 /** Cancellation reasons that say "try again", as opposed to a failed condition. */
 export const RETRYABLE_CANCELLATION_CODES = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded']);
 
+/** Consecutive slices of at most `size` items: the batches of a BatchGetItem or SQS batch call. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
 /** Runs `task` over `items` with at most `limit` in flight. */
 export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
