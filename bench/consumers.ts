@@ -1,10 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
-import { planMessage, rollupDeltas, type PlannedEvent } from '../functions/domain/consumption.js';
+import { planMessage, rollupDeltas, type PlannedEvent, type RollupDelta } from '../functions/domain/consumption.js';
 import { consumeBatch, type ConsumeDependencies } from '../functions/pipeline/consume-batch.js';
 import { AccountConfigCache, type AccountMeters } from '../functions/store/account-config-cache.js';
-import { buildRollupAdd, eventItem, type DataTables } from '../functions/store/event-commands.js';
+import { countersOf } from '../functions/domain/rollup-items.js';
+import { eventItem, type DataTables } from '../functions/store/event-commands.js';
 import { EventWriter } from '../functions/store/event-writer.js';
 import { cancellationReasons } from '../functions/store/dynamo.js';
 import { forEachLimited } from '../functions/store/retry.js';
@@ -57,12 +58,10 @@ export interface ConsumerRun {
 }
 
 export interface TallyRun extends ConsumerRun {
-  /** Time inside the exactly-once transactions, and inside the MIN/MAX step that follows them. */
+  /** Time inside the stored-event and rollup reads and the exactly-once transactions (EventWriter.write). */
   readonly writeMillis: number;
-  readonly extremesMillis: number;
-  /** The requests of each of those two steps, by command name. */
+  /** The requests of that step, by command name. */
   readonly writeRequests: Readonly<Record<string, number>>;
-  readonly extremesRequests: Readonly<Record<string, number>>;
 }
 
 const countInto = (requests: Record<string, number>) => (name: string) => {
@@ -137,7 +136,7 @@ export function tallyConsumer(
   const configuration = benchAccountConfiguration(spec);
   const accounts = new AccountConfigCache(async () => configuration);
   const requests: Record<string, number> = {};
-  const phaseRequests = { writeMillis: {} as Record<string, number>, extremesMillis: {} as Record<string, number> };
+  const phaseRequests = { writeMillis: {} as Record<string, number> };
   // consumeBatch runs its steps one after the other, so every request belongs to the step under way.
   let phase: keyof typeof phaseRequests | undefined;
   const clock = busyClock();
@@ -154,7 +153,7 @@ export function tallyConsumer(
     },
   );
   const writer = new EventWriter(client, tables, { retentionDays: RETENTION_DAYS });
-  const phases = { writeMillis: 0, extremesMillis: 0 };
+  const phases = { writeMillis: 0 };
   const timed = async <T>(step: keyof typeof phases, work: () => Promise<T>): Promise<T> => {
     const phaseStart = performance.now();
     phase = step;
@@ -167,7 +166,6 @@ export function tallyConsumer(
   };
   const timedWriter: ConsumeDependencies['writer'] = {
     write: (events) => timed('writeMillis', () => writer.write(events)),
-    applyExtremes: (contributors) => timed('extremesMillis', () => writer.applyExtremes(contributors)),
     flagConflicts: (conflicts) => writer.flagConflicts(conflicts),
   };
   const log = new Logger({ logLevel: 'SILENT' });
@@ -187,7 +185,6 @@ export function tallyConsumer(
       requests: { ...requests },
       ...phases,
       writeRequests: { ...phaseRequests.writeMillis },
-      extremesRequests: { ...phaseRequests.extremesMillis },
     }),
   };
 }
@@ -240,11 +237,32 @@ async function writeOneEvent(ddb: DynamoDBDocumentClient, tables: DataTables, pl
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },
-          ...rollupDeltas([planned]).map((delta) => ({ Update: buildRollupAdd(tables.rollups, delta) })),
+          ...rollupDeltas([planned]).map((delta) => ({ Update: naiveRollupAdd(tables.rollups, delta) })),
         ],
       }),
     );
   } catch (error) {
     if (cancellationReasons(error)?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
   }
+}
+
+/**
+ * The baseline's share of an event in its rollup items: the same items and counters Tally writes
+ * (every combination in its customer-hour slot), added without a condition and without MIN/MAX.
+ */
+function naiveRollupAdd(table: string, delta: RollupDelta): UpdateCommandInput & { UpdateExpression: string } {
+  const counters = countersOf(delta.slot?.id);
+  return {
+    TableName: table,
+    Key: { pk: delta.pk, sk: delta.sk },
+    UpdateExpression: `ADD #sum :sum, #count :count SET customerId = :customerId, periodStartMillis = :period${counters.dimensions ? ', #dimensions = if_not_exists(#dimensions, :dimensions)' : ''}`,
+    ExpressionAttributeNames: { '#sum': counters.sum, '#count': counters.count, ...(counters.dimensions ? { '#dimensions': counters.dimensions } : {}) },
+    ExpressionAttributeValues: {
+      ':sum': delta.sum,
+      ':count': delta.count,
+      ':customerId': delta.customerId,
+      ':period': delta.periodStartMillis,
+      ...(counters.dimensions ? { ':dimensions': delta.dimensions } : {}),
+    },
+  };
 }

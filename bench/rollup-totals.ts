@@ -1,8 +1,13 @@
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { rollupDeltas, rollupTargets } from '../functions/domain/consumption.js';
 import type { QueuedEvent } from '../functions/domain/events.js';
+import { itemParts } from '../functions/domain/rollup-items.js';
 
-/** Totals of one rollup item, keyed by its table key. */
+/**
+ * Totals of one counted combination: granularity, customer, period and declared dimension values.
+ * Compared by combination rather than by item, because where a combination lives (a slot of its
+ * customer-hour item or an item of its own) depends on what else that hour held.
+ */
 export interface RollupTotals {
   readonly sum: number;
   readonly count: number;
@@ -12,7 +17,8 @@ export interface RollupTotals {
 
 export type TotalsByItem = ReadonlyMap<string, RollupTotals>;
 
-const itemKey = (pk: string, sk: string) => `${pk} ${sk}`;
+const combinationKey = (granularity: string, customerId: unknown, periodStartMillis: unknown, dimensions: Readonly<Record<string, string>>) =>
+  `${granularity} ${String(customerId)} ${String(periodStartMillis)} ${JSON.stringify(Object.entries(dimensions).sort(([a], [b]) => (a < b ? -1 : 1)))}`;
 
 /** What the rollups must hold when every event was counted exactly once. */
 export function expectedRollupTotals(
@@ -21,10 +27,15 @@ export function expectedRollupTotals(
   declaredDimensions: readonly string[],
 ): TotalsByItem {
   const deltas = rollupDeltas(events.map((event) => ({ event, rollups: rollupTargets(accountId, event, declaredDimensions) })));
-  return new Map(deltas.map(({ pk, sk, sum, count, min, max }) => [itemKey(pk, sk), { sum, count, min, max }]));
+  return new Map(
+    deltas.map(({ granularity, customerId, periodStartMillis, dimensions, sum, count, min, max }) => [
+      combinationKey(granularity, customerId, periodStartMillis, dimensions),
+      { sum, count, min, max },
+    ]),
+  );
 }
 
-/** Items whose totals differ, or that only one side has; `fields` says which totals to compare. */
+/** Combinations whose totals differ, or that only one side has; `fields` says which totals to compare. */
 export function rollupDifferences(
   expected: TotalsByItem,
   actual: TotalsByItem,
@@ -49,7 +60,17 @@ export async function scanRollupTotals(ddb: DynamoDBDocumentClient, table: strin
   do {
     const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: startKey }));
     for (const item of page.Items ?? []) {
-      totals.set(itemKey(item.pk, item.sk), { sum: item.sum, count: item.count, min: item.min, max: item.max });
+      const granularity = String(item.pk).startsWith('RH#') ? 'HOUR' : 'DAY';
+      for (const part of itemParts(item)) {
+        const key = combinationKey(granularity, item.customerId, item.periodStartMillis, part.dimensions);
+        const seen = totals.get(key);
+        totals.set(
+          key,
+          seen
+            ? { sum: seen.sum + part.sum, count: seen.count + part.count, min: Math.min(seen.min!, part.min!), max: Math.max(seen.max!, part.max!) }
+            : { sum: part.sum, count: part.count, min: part.min, max: part.max },
+        );
+      }
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

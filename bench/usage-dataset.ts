@@ -1,9 +1,9 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { planMessage, rollupDeltas, rollupTargets, type RollupTarget } from '../functions/domain/consumption.js';
+import { placeSlots, planMessage, rollupDeltas, rollupTargets, type RollupTarget } from '../functions/domain/consumption.js';
 import { DAY_MILLIS } from '../functions/domain/ingest.js';
 import type { QueuedEvent } from '../functions/domain/events.js';
 import type { AccountMeters } from '../functions/store/account-config-cache.js';
-import { buildLowerMin, buildRaiseMax, buildRollupAdd, eventItem } from '../functions/store/event-commands.js';
+import { buildRollupUpdate, eventItem, rollupItemGroups } from '../functions/store/event-commands.js';
 import { customerProfiles, dimensionDrawer, seededRandom, uuidFrom, zipfSampler } from './workload.js';
 
 /**
@@ -86,9 +86,9 @@ export function rawEventItems(
 }
 
 /**
- * The Rollups items (hourly and customer-day) the consumer leaves for these events once every
- * transaction and MIN/MAX update has landed: its own update commands, applied in memory to absent
- * items. `keep` leaves out the items a benchmark never reads.
+ * The Rollups items (customer-hour, with their slots, and customer-day) the consumer leaves for
+ * these events: its own placement and update commands, applied in memory to absent items. `keep`
+ * leaves out the items a benchmark never reads.
  */
 export function rollupItems(
   table: string,
@@ -97,13 +97,9 @@ export function rollupItems(
   declaredDimensions: readonly string[],
   keep: (target: RollupTarget) => boolean = () => true,
 ): Record<string, unknown>[] {
-  const deltas = rollupDeltas(events.map((event) => ({ event, rollups: rollupTargets(accountId, event, declaredDimensions).filter(keep) })));
-  return deltas.map((delta) => {
-    const key = { pk: delta.pk, sk: delta.sk };
-    return [buildRollupAdd(table, delta), buildLowerMin(table, key, delta.min), buildRaiseMax(table, key, delta.max)].reduce<
-      Record<string, unknown> | undefined
-    >((item, update) => applyUpdate(item, update), undefined)!;
-  });
+  const placed = placeSlots(events.map((event) => ({ event, rollups: rollupTargets(accountId, event, declaredDimensions).filter(keep) })), new Map());
+  // Each item is built by the consumer's own update for an item it has not seen, applied to nothing.
+  return rollupItemGroups(rollupDeltas(placed)).map(({ key, deltas }) => applyUpdate(undefined, buildRollupUpdate(table, key, deltas, undefined)));
 }
 
 type Update = Pick<UpdateCommandInput, 'Key' | 'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AccountMeters } from '../store/account-config-cache.js';
 import {
+  customerHourSortKey,
   encodeDimensions,
   eventKey,
   periodStartOf,
@@ -11,6 +12,7 @@ import {
 } from '../store/data-keys.js';
 import { QUEUE_MESSAGE_VERSION, type QueuedEvent, type QueueMessageBody } from './events.js';
 import { rulesKeep } from './filtering-rules.js';
+import { MAX_SLOTS_PER_ITEM, sameDimensions, slotId, slotIdsOf, storedCounters } from './rollup-items.js';
 import { declaredDimensions } from './rollups.js';
 import { isJsonObject } from './validation.js';
 
@@ -29,6 +31,11 @@ export interface RollupTarget {
   readonly customerId: string;
   readonly dimensions: Readonly<Record<string, string>>;
   readonly periodStartMillis: number;
+  /**
+   * Set on an hourly target inside the customer-hour item: its slot, and the item of its own the
+   * combination falls back to when the customer-hour item has no room left for it.
+   */
+  readonly slot?: { readonly id: string; readonly spillSk: string };
 }
 
 export interface PlannedEvent {
@@ -112,10 +119,10 @@ export function payloadHash(event: QueuedEvent): string {
 }
 
 /**
- * Every counted event updates two items: its hour, keyed by customer and declared dimension values,
- * and its customer-day, keyed by customer alone. The customer-day is what long queries that neither
- * group nor filter by a dimension read (one item per active customer and day, however many
- * dimension combinations stand behind it), and every event of a customer in a batch shares it.
+ * Every counted event updates two items: its customer-hour, in the slot of its declared dimension
+ * values, and its customer-day, keyed by customer alone. The customer-day is what long queries that
+ * neither group nor filter by a dimension read (one item per active customer and day, however many
+ * dimension combinations stand behind it). Every event of a customer in a batch shares both.
  */
 export function rollupTargets(
   accountId: string,
@@ -124,20 +131,69 @@ export function rollupTargets(
 ): RollupTarget[] {
   const dimensions = declaredDimensions({ dimensions: declaredDimensionOrder }, event.dimensions);
   const shard = shardOf(event.customerId);
-  const target = (granularity: Granularity, targetDimensions: Record<string, string>): RollupTarget => {
+  const base = (granularity: Granularity) => {
     const periodStartMillis = periodStartOf(granularity, event.meterTimeInMillis);
     return {
       granularity,
       pk: rollupPartitionKey(granularity, accountId, event.meterApiName, periodStartMillis, shard),
-      sk: rollupSortKey(granularity, event.customerId, periodStartMillis, encodeDimensions(declaredDimensionOrder, targetDimensions)),
       accountId,
       meterApiName: event.meterApiName,
       customerId: event.customerId,
-      dimensions: targetDimensions,
       periodStartMillis,
     };
   };
-  return [target('HOUR', dimensions), target('DAY', {})];
+  const hour = base('HOUR');
+  const day = base('DAY');
+  const encoded = encodeDimensions(declaredDimensionOrder, dimensions);
+  return [
+    {
+      ...hour,
+      sk: customerHourSortKey(event.customerId, hour.periodStartMillis),
+      dimensions,
+      slot: { id: slotId(encoded), spillSk: rollupSortKey('HOUR', event.customerId, hour.periodStartMillis, encoded) },
+    },
+    { ...day, sk: rollupSortKey('DAY', event.customerId, day.periodStartMillis, ''), dimensions: {} },
+  ];
+}
+
+/**
+ * Decides, for each slot target, whether its combination lives in the customer-hour item: yes if
+ * the item holds it already or has room (`maxSlots`) for another, no if the item is full or holds
+ * another combination under the same digest; then the target moves to the combination's own item.
+ * `stored` is what the writer knows of the items (a missing entry counts as an empty item: the
+ * transaction's conditions catch whatever it did not know). Deterministic for the same input.
+ */
+export function placeSlots<T extends Pick<PlannedEvent, 'rollups'>>(
+  events: readonly T[],
+  stored: ReadonlyMap<string, Readonly<Record<string, unknown>> | undefined>,
+  maxSlots = MAX_SLOTS_PER_ITEM,
+): T[] {
+  const claimed = new Map<string, Map<string, Readonly<Record<string, string>>>>();
+  const slotsOf = (target: RollupTarget) => {
+    const key = keyString(target);
+    let slots = claimed.get(key);
+    if (!slots) {
+      const item = stored.get(key);
+      slots = new Map(item ? slotIdsOf(item).map((id) => [id, storedCounters(item, id).dimensions ?? {}] as const) : []);
+      claimed.set(key, slots);
+    }
+    return slots;
+  };
+  return events.map((event) => {
+    if (!event.rollups.some((target) => target.slot)) return event;
+    const rollups = event.rollups.map((target) => {
+      if (!target.slot) return target;
+      const slots = slotsOf(target);
+      const holder = slots.get(target.slot.id);
+      if (holder ? sameDimensions(holder, target.dimensions) : slots.size < maxSlots) {
+        slots.set(target.slot.id, target.dimensions);
+        return target;
+      }
+      const { slot, ...spilled } = target;
+      return { ...spilled, sk: slot.spillSk };
+    });
+    return { ...event, rollups };
+  });
 }
 
 /** Status and rollup targets of each event of one message, under the account's current meters and rules. */
@@ -191,7 +247,7 @@ export function rollupDeltas(
   const deltas = new Map<string, { target: RollupTarget; sum: number; count: number; min: number; max: number }>();
   for (const { event, rollups } of events) {
     for (const target of rollups) {
-      const key = keyString(target);
+      const key = `${keyString(target)}\u0000${target.slot?.id ?? ''}`;
       const delta = deltas.get(key);
       if (delta) {
         delta.sum += event.meterValue;
@@ -256,39 +312,10 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The fields of a stored event item that decide what it contributed to the rollups. */
+/** The fields of a stored event item that tell a true duplicate from a reused id. */
 export interface StoredEventFields {
-  readonly status?: unknown;
-  readonly meterApiName?: unknown;
-  readonly customerId?: unknown;
-  readonly meterValue?: unknown;
-  readonly meterTimeInMillis?: unknown;
-  readonly dimensions?: unknown;
   readonly payloadHash?: unknown;
   readonly conflictingPayloadHash?: unknown;
-}
-
-/**
- * What a stored, counted event contributed: rebuilt from the stored item, not from the redelivered
- * copy, because a reused id with another payload must not shift MIN/MAX to values never counted.
- */
-export function storedContribution(
-  accountId: string,
-  stored: StoredEventFields,
-  account: AccountMeters,
-): Pick<PlannedEvent, 'event' | 'rollups'> | undefined {
-  if (stored.status !== 'counted' || typeof stored.meterApiName !== 'string') return undefined;
-  const meter = account.meters.get(stored.meterApiName);
-  if (!meter || typeof stored.customerId !== 'string' || typeof stored.meterValue !== 'number') return undefined;
-  if (typeof stored.meterTimeInMillis !== 'number' || !isJsonObject(stored.dimensions)) return undefined;
-  const event = {
-    meterApiName: stored.meterApiName,
-    customerId: stored.customerId,
-    meterValue: stored.meterValue,
-    meterTimeInMillis: stored.meterTimeInMillis,
-    dimensions: stored.dimensions as Record<string, string>,
-  };
-  return { event: event as QueuedEvent, rollups: rollupTargets(accountId, event, meter.dimensions) };
 }
 
 /** A duplicate whose payload differs from the stored one and has not been flagged yet. */

@@ -6,7 +6,6 @@ import {
   isUnflaggedConflict,
   keyString,
   planMessage,
-  storedContribution,
   type PlannedEvent,
   type StoredEventFields,
 } from '../domain/consumption.js';
@@ -27,7 +26,7 @@ export interface BatchCounts {
 
 export interface ConsumeDependencies {
   readonly accounts: Pick<AccountConfigCache, 'getWithMeters'>;
-  readonly writer: Pick<EventWriter, 'write' | 'applyExtremes' | 'flagConflicts'>;
+  readonly writer: Pick<EventWriter, 'write' | 'flagConflicts'>;
   readonly log: Pick<Logger, 'warn' | 'error'>;
   readonly onCounts?: (counts: BatchCounts) => void;
 }
@@ -43,7 +42,7 @@ export class WholeBatchFailedError extends Error {
 
 /**
  * One SQS batch, exactly once: decode, plan under each account's meters and rules, drop in-batch
- * duplicates, commit, then MIN/MAX and conflict flags. A message is reported in batchItemFailures
+ * duplicates, commit, then flag conflicts. A message is reported in batchItemFailures
  * when any of its events could not be fully applied; its redelivery is safe because committed
  * events come back as duplicates. Throws only when the whole batch failed.
  */
@@ -83,15 +82,6 @@ export async function consumeBatch(records: readonly SQSRecord[], deps: ConsumeD
       else counts.unknownMeter++;
     }
     counts.duplicates += outcome.duplicates.length;
-
-    const contributors: Pick<PlannedEvent, 'event' | 'rollups' | 'messageId'>[] = [
-      ...outcome.committed.filter((event) => event.status === 'counted'),
-      ...outcome.duplicates.flatMap(({ planned: event, stored }) => {
-        const contribution = storedContribution(event.accountId, stored, accounts.get(event.accountId)!);
-        return contribution ? [{ ...contribution, messageId: event.messageId }] : [];
-      }),
-    ];
-    for (const event of await deps.writer.applyExtremes(contributors)) failed.add(event.messageId);
 
     // What is now stored under each key this batch wrote or found, to judge the dropped copies by.
     const storedByKey = new Map<string, StoredEventFields>();

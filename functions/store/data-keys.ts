@@ -13,15 +13,19 @@ import { HOUR_MILLIS } from '../domain/rollups.js';
  *   timePk = EV#<account>#<meter>#<yyyy-mm-dd>   timeSk = <meterTimeInMillis, 13 digits>#<eventId>
  * One partition per meter and UTC day bounds what a time-range listing reads.
  *
- * Rollups: hourly items per (account, meter, customer, declared dimension values) and customer-day
- * items per (account, meter, customer), which leave the dimensions out (empty <dims>).
- *   hourly  pk = RH#<account>#<meter>#<yyyy-mm-dd>#<shard>   sk = <customer>#<hh>#<dims>
- *   daily   pk = RD#<account>#<meter>#<yyyy-mm>#<shard>      sk = <customer>#<dd>#
+ * Rollups: customer-hour items per (account, meter, customer), with one slot per combination of
+ * declared dimension values (functions/domain/rollup-items.ts), and customer-day items per
+ * (account, meter, customer), which leave the dimensions out. A combination that finds no room in
+ * its customer-hour item gets an hourly item of its own (the `<dims>` form).
+ *   customer-hour  pk = RH#<account>#<meter>#<yyyy-mm-dd>#<shard>   sk = <customer>#<hh>#*
+ *   combination    pk = RH#<account>#<meter>#<yyyy-mm-dd>#<shard>   sk = <customer>#<hh>#<dims>
+ *   daily          pk = RD#<account>#<meter>#<yyyy-mm>#<shard>      sk = <customer>#<dd>#
  * - The period in the partition key bounds what a time-range query reads (a day of hours, a month of
  *   days); the shard (a hash of the customer) spreads one busy meter over several partitions.
  * - The customer leads the sort key, so a one-customer query reads only that customer's items
  *   (`begins_with`, or BETWEEN over its periods), in one partition per period.
  * - Customer and dimension values are percent-encoded, so a `#` inside them cannot shift the fields.
+ *   An encoded combination is empty, holds `=` or starts with `%h`: never the customer-hour item's `*`.
  */
 export const ROLLUP_SHARDS = 4;
 export const EVENT_SK = 'EVENT';
@@ -127,6 +131,10 @@ export function rollupSortKey(
   const parts = utcParts(periodStartMillis);
   const period = granularity === 'HOUR' ? parts.hourOfDay : parts.dayOfMonth;
   return `${encodeKeyPart(customerId)}#${period}#${encodedDimensions}`;
+}
+
+export function customerHourSortKey(customerId: string, hourStartMillis: number): string {
+  return `${encodeKeyPart(customerId)}#${utcParts(hourStartMillis).hourOfDay}#*`;
 }
 
 /** The sort-key prefix of all of one customer's items in a rollup partition. */

@@ -1,5 +1,6 @@
 import type { BatchGetCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { PlannedEvent, RollupDelta } from '../domain/consumption.js';
+import { keyString, type PlannedEvent, type RollupDelta } from '../domain/consumption.js';
+import { countersOf, storedCounters } from '../domain/rollup-items.js';
 import { eventTimeIndexKeys } from './data-keys.js';
 
 /**
@@ -18,8 +19,6 @@ export interface DataTables {
 
 const EVENT_ABSENT = 'attribute_not_exists(pk)';
 const ITEM_PRESENT = 'attribute_exists(pk)';
-const MIN_WOULD_DROP = 'attribute_not_exists(#min) OR #min > :value';
-const MAX_WOULD_RISE = 'attribute_not_exists(#max) OR #max < :value';
 
 const SECONDS_PER_DAY = 86_400;
 
@@ -45,11 +44,27 @@ export function eventItem(planned: PlannedEvent, nowMillis: number, retentionDay
   };
 }
 
-/** Index of the first rollup update in a transaction: event Puts come first, one per event. */
+/** The deltas of a transaction by rollup item, in first-seen order: one Update per item. */
+export function rollupItemGroups(rollups: readonly RollupDelta[]): { key: { pk: string; sk: string }; deltas: RollupDelta[] }[] {
+  const groups = new Map<string, { key: { pk: string; sk: string }; deltas: RollupDelta[] }>();
+  for (const delta of rollups) {
+    const id = keyString(delta);
+    const group = groups.get(id) ?? { key: { pk: delta.pk, sk: delta.sk }, deltas: [] };
+    group.deltas.push(delta);
+    groups.set(id, group);
+  }
+  return [...groups.values()];
+}
+
+/** What the writer knows of rollup items, by keyString; absent means "assume it does not exist". */
+export type KnownRollups = ReadonlyMap<string, Readonly<Record<string, unknown>> | undefined>;
+
+/** Event Puts come first, one per event, then one Update per rollup item in rollupItemGroups order. */
 export function buildEventTransaction(
   tables: DataTables,
   events: readonly PlannedEvent[],
   rollups: readonly RollupDelta[],
+  known: KnownRollups,
   nowMillis: number,
   retentionDays: number,
 ): TransactWriteCommandInput {
@@ -63,37 +78,84 @@ export function buildEventTransaction(
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
       })),
-      ...rollups.map((delta) => ({ Update: buildRollupAdd(tables.rollups, delta) })),
+      ...rollupItemGroups(rollups).map(({ key, deltas }) => ({
+        Update: buildRollupUpdate(tables.rollups, key, deltas, known.get(keyString(key))),
+      })),
     ],
   };
 }
 
-type RollupAdd = UpdateCommandInput & { UpdateExpression: string };
+type RollupUpdate = UpdateCommandInput & { UpdateExpression: string };
 
 /**
- * ADD is commutative and needs no condition, so concurrent batches never cancel each other here.
- * An item this transaction creates also takes its MIN and MAX (`if_not_exists` cannot fail), so
- * the conditional MIN/MAX step after the commit only has work where a stored extreme must move.
+ * One item's share of a transaction. Sums and counts are ADDed: commutative, so they need no
+ * condition. Extremes and slots follow a small state machine, each step guarded by what the
+ * writer last saw of the item:
+ *   counters absent  --SET min, max (and a slot's dimensions)-->  present   [if still absent]
+ *   min = m          --SET min = v, for v < m-->                    min = v  [if min still = m]
+ *   max = m          --SET max = v, for v > m-->                    max = v  [if max still = m]
+ * Invariant: a stored extreme is always the extreme of the events counted in that slot, because an
+ * extreme only ever replaces the value the writer compared it with. A failed guard cancels the
+ * transaction; the writer then learns the item from the cancellation and sends it again.
  */
-export function buildRollupAdd(table: string, delta: RollupDelta): RollupAdd {
+export function buildRollupUpdate(
+  table: string,
+  key: { pk: string; sk: string },
+  deltas: readonly RollupDelta[],
+  stored: Readonly<Record<string, unknown>> | undefined,
+): RollupUpdate {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const add: string[] = [];
+  const set: string[] = [];
+  const conditions: string[] = [];
+  let counter = 0;
+  const name = (attribute: string) => {
+    const token = `#a${counter++}`;
+    names[token] = attribute;
+    return token;
+  };
+  const value = (content: unknown) => {
+    const token = `:v${Object.keys(values).length}`;
+    values[token] = content;
+    return token;
+  };
+  const first = deltas[0]!;
+  set.push(`${name('customerId')} = ${value(first.customerId)}`, `${name('periodStartMillis')} = ${value(first.periodStartMillis)}`);
+  if (first.slot === undefined && first.granularity === 'HOUR') set.push(`${name('dimensions')} = ${value(first.dimensions)}`);
+  for (const delta of deltas) {
+    const counters = countersOf(delta.slot?.id);
+    add.push(`${name(counters.sum)} ${value(delta.sum)}`, `${name(counters.count)} ${value(delta.count)}`);
+    const seen = storedCounters(stored, delta.slot?.id);
+    if (!seen.present) {
+      if (counters.dimensions === undefined) conditions.push(`attribute_not_exists(${name(counters.sum)})`);
+      else {
+        const dimensions = name(counters.dimensions);
+        conditions.push(`attribute_not_exists(${dimensions})`);
+        set.push(`${dimensions} = ${value(delta.dimensions)}`);
+      }
+      set.push(`${name(counters.min)} = ${value(delta.min)}`, `${name(counters.max)} = ${value(delta.max)}`);
+      continue;
+    }
+    if (seen.min === undefined || delta.min < seen.min) {
+      const min = name(counters.min);
+      conditions.push(seen.min === undefined ? `attribute_not_exists(${min})` : `${min} = ${value(seen.min)}`);
+      set.push(`${min} = ${value(delta.min)}`);
+    }
+    if (seen.max === undefined || delta.max > seen.max) {
+      const max = name(counters.max);
+      conditions.push(seen.max === undefined ? `attribute_not_exists(${max})` : `${max} = ${value(seen.max)}`);
+      set.push(`${max} = ${value(delta.max)}`);
+    }
+  }
   return {
     TableName: table,
-    Key: { pk: delta.pk, sk: delta.sk },
-    UpdateExpression:
-      'ADD #sum :sum, #count :count SET #min = if_not_exists(#min, :min), #max = if_not_exists(#max, :max), accountId = :accountId, meterApiName = :meterApiName, customerId = :customerId, dimensions = :dimensions, periodStartMillis = :periodStartMillis, granularity = :granularity',
-    ExpressionAttributeNames: { '#sum': 'sum', '#count': 'count', '#min': 'min', '#max': 'max' },
-    ExpressionAttributeValues: {
-      ':sum': delta.sum,
-      ':count': delta.count,
-      ':min': delta.min,
-      ':max': delta.max,
-      ':accountId': delta.accountId,
-      ':meterApiName': delta.meterApiName,
-      ':customerId': delta.customerId,
-      ':dimensions': delta.dimensions,
-      ':periodStartMillis': delta.periodStartMillis,
-      ':granularity': delta.granularity,
-    },
+    Key: key,
+    UpdateExpression: `ADD ${add.join(', ')} SET ${set.join(', ')}`,
+    ...(conditions.length > 0 ? { ConditionExpression: conditions.join(' AND ') } : {}),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
 }
 
@@ -107,43 +169,13 @@ export function buildReadStoredEvents(table: string, keys: readonly { pk: string
   return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })) } } };
 }
 
-export function buildReadExtremes(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
-  return {
-    RequestItems: {
-      [table]: {
-        Keys: keys.map(({ pk, sk }) => ({ pk, sk })),
-        ProjectionExpression: 'pk, sk, #min, #max',
-        ExpressionAttributeNames: { '#min': 'min', '#max': 'max' },
-      },
-    },
-  };
-}
-
 /**
- * MIN and MAX only ever move one way, so these updates are idempotent and may be repeated after a
- * crash. They stay out of the transaction because their failing condition (nothing to change) would
- * cancel it. The item must exist: the transaction that counted the events created it.
+ * Reads the rollup items a batch will write, so its transactions carry the right guards the first
+ * time. Strongly consistent, because a stale copy costs a cancelled transaction; a wrong guess is
+ * never wrong data, since every guard is checked by DynamoDB.
  */
-export function buildLowerMin(table: string, key: { pk: string; sk: string }, value: number): UpdateCommandInput {
-  return {
-    TableName: table,
-    Key: key,
-    UpdateExpression: 'SET #min = :value',
-    ConditionExpression: `${ITEM_PRESENT} AND (${MIN_WOULD_DROP})`,
-    ExpressionAttributeNames: { '#min': 'min' },
-    ExpressionAttributeValues: { ':value': value },
-  };
-}
-
-export function buildRaiseMax(table: string, key: { pk: string; sk: string }, value: number): UpdateCommandInput {
-  return {
-    TableName: table,
-    Key: key,
-    UpdateExpression: 'SET #max = :value',
-    ConditionExpression: `${ITEM_PRESENT} AND (${MAX_WOULD_RISE})`,
-    ExpressionAttributeNames: { '#max': 'max' },
-    ExpressionAttributeValues: { ':value': value },
-  };
+export function buildReadRollups(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
+  return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })), ConsistentRead: true } } };
 }
 
 /** The stored event stays counted once; the flag tells its owner the id was reused with other data. */

@@ -7,21 +7,14 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  keyString,
-  packTransactions,
-  rollupDeltas,
-  type PlannedEvent,
-  type RollupDelta,
-  type TransactionPlan,
-} from '../domain/consumption.js';
+import { keyString, packTransactions, placeSlots, rollupDeltas, type PlannedEvent, type TransactionPlan } from '../domain/consumption.js';
+import { withDeltas } from '../domain/rollup-items.js';
 import {
   buildEventTransaction,
   buildFlagConflict,
-  buildLowerMin,
-  buildRaiseMax,
-  buildReadExtremes,
+  buildReadRollups,
   buildReadStoredEvents,
+  rollupItemGroups,
   type DataTables,
 } from './event-commands.js';
 import { cancellationReasons, isConditionFailure } from './dynamo.js';
@@ -65,8 +58,9 @@ const BATCH_GET_LIMIT = 100;
 
 /**
  * Writes planned events exactly once: events found stored by a read first are duplicates; each
- * transaction then marks the rest and adds them to the rollups atomically, and an event stored
- * between the read and the transaction is dropped from it when its condition fails and it is re-sent.
+ * transaction then marks the rest and adds them to the rollups atomically (MIN and MAX included),
+ * and an event stored between the read and the transaction is dropped from it when its condition
+ * fails and it is re-sent.
  */
 export class EventWriter {
   private readonly backoff: Backoff;
@@ -95,25 +89,27 @@ export class EventWriter {
       if (item) outcome.duplicates.push({ planned, stored: item });
       return !item;
     });
+    const known = await this.readRollups(fresh);
     // Transactions that write the same rollup item must not overlap: DynamoDB cancels the second
     // with TransactionConflict. A busy customer's events span consecutive transactions that share
     // its customer-day item, so without this they would conflict with each other in every batch.
-    const plans = packTransactions(fresh);
+    const plans = packTransactions(placeSlots(fresh, known));
     await forEachExclusive(plans, this.concurrency, (plan) => plan.rollups.map(keyString), async (plan) => {
-      await this.commit(plan, outcome);
+      await this.commit(plan, known, outcome);
     });
     return outcome;
   }
 
-  private async commit(plan: TransactionPlan, outcome: WriteOutcome): Promise<void> {
+  private async commit(plan: TransactionPlan, known: Map<string, Record<string, unknown> | undefined>, outcome: WriteOutcome): Promise<void> {
     let pending = [...plan.events];
-    // The packing already summed the first attempt's deltas; they change only when stored events drop out.
+    // The packing already summed the first attempt's deltas; they change only when events drop out or move.
     let rollups = plan.rollups;
     let attempt = 0;
     while (pending.length > 0) {
-      const input = buildEventTransaction(this.tables, pending, rollups, this.now(), this.options.retentionDays);
+      const input = buildEventTransaction(this.tables, pending, rollups, known, this.now(), this.options.retentionDays);
       try {
         await this.ddb.send(new TransactWriteCommand(input));
+        for (const { key, deltas } of rollupItemGroups(rollups)) known.set(keyString(key), withDeltas(known.get(keyString(key)), key, deltas));
         outcome.committed.push(...pending);
         return;
       } catch (error) {
@@ -133,6 +129,28 @@ export class EventWriter {
             rollups = rollupDeltas(pending);
             continue;
           }
+          const moved = rollupItemGroups(rollups).filter((_, index) => reasons[pending.length + index]?.Code === 'ConditionalCheckFailed');
+          if (moved.length > 0) {
+            // Another writer changed an item since it was read: learn it from the cancellation, then
+            // place the slots again (a digest clash sends a combination to its own item).
+            for (const { key } of moved) {
+              const reason = reasons[pending.length + rollupItemGroups(rollups).findIndex((group) => keyString(group.key) === keyString(key))];
+              known.set(keyString(key), reason?.Item ? unmarshall(reason.Item) : undefined);
+            }
+            attempt += 1;
+            if (attempt >= this.backoff.maxAttempts) {
+              outcome.failed.push(...pending);
+              return;
+            }
+            const replanned = packTransactions(placeSlots(pending, known));
+            if (replanned.length > 1) {
+              for (const part of replanned) await this.commit(part, known, outcome);
+              return;
+            }
+            pending = [...replanned[0]!.events];
+            rollups = replanned[0]!.rollups;
+            continue;
+          }
           if (!reasons.some((reason) => RETRYABLE_CANCELLATION_CODES.has(reason.Code ?? ''))) throw error;
         } else if (!isRetryableError(error)) {
           throw error;
@@ -147,28 +165,16 @@ export class EventWriter {
     }
   }
 
-  /**
-   * Applies MIN/MAX of counted events to their rollups. Callers pass both the events they just
-   * committed and the stored duplicates, whose earlier delivery may have crashed between its commit
-   * and this step. Returns the events whose rollups could not be updated.
-   */
-  async applyExtremes<T extends Pick<PlannedEvent, 'event' | 'rollups'>>(contributors: readonly T[]): Promise<Set<T>> {
-    const deltas = rollupDeltas(contributors);
-    const failedItems = new Set<string>();
-    for (const chunk of chunks(deltas, BATCH_GET_LIMIT)) {
-      const current = await this.readExtremes(chunk);
-      await forEachLimited(chunk, this.concurrency * 4, async (delta) => {
-        const stored = current.get(keyString(delta));
-        const key = { pk: delta.pk, sk: delta.sk };
-        const updates = [];
-        if (stored?.min === undefined || delta.min < stored.min) updates.push(buildLowerMin(this.tables.rollups, key, delta.min));
-        if (stored?.max === undefined || delta.max > stored.max) updates.push(buildRaiseMax(this.tables.rollups, key, delta.max));
-        for (const update of updates) {
-          if (!(await this.sendIdempotentUpdate(update))) failedItems.add(keyString(delta));
-        }
-      });
-    }
-    return new Set(contributors.filter((event) => event.rollups.some((target) => failedItems.has(keyString(target)))));
+  /** The rollup items the events' targets name, as stored now; an unread item is left out (assumed absent). */
+  private async readRollups(events: readonly PlannedEvent[]): Promise<Map<string, Record<string, unknown> | undefined>> {
+    const keys = new Map<string, { pk: string; sk: string }>();
+    for (const event of events) for (const target of event.rollups) keys.set(keyString(target), { pk: target.pk, sk: target.sk });
+    const found = new Map<string, Record<string, unknown> | undefined>();
+    await forEachLimited(chunks([...keys.values()], BATCH_GET_LIMIT), this.concurrency, async (chunk) => {
+      const input = buildReadRollups(this.tables.rollups, chunk);
+      for (const item of await this.batchGet(input.RequestItems!, this.tables.rollups)) found.set(keyString(item as { pk: string; sk: string }), item);
+    });
+    return found;
   }
 
   /** The stored items among the events' keys; a key left unread counts as absent, which is always safe. */
@@ -195,17 +201,8 @@ export class EventWriter {
     return items;
   }
 
-  private async readExtremes(deltas: readonly RollupDelta[]): Promise<Map<string, { min?: number; max?: number }>> {
-    const found = new Map<string, { min?: number; max?: number }>();
-    // Unread items are simply updated under their condition, which is always safe.
-    for (const item of await this.batchGet(buildReadExtremes(this.tables.rollups, deltas).RequestItems!, this.tables.rollups)) {
-      found.set(keyString(item as { pk: string; sk: string }), { min: item.min as number, max: item.max as number });
-    }
-    return found;
-  }
-
   /** True when the update was applied or had nothing to change; false when it kept failing. */
-  private async sendIdempotentUpdate(update: ReturnType<typeof buildLowerMin>): Promise<boolean> {
+  private async sendIdempotentUpdate(update: ReturnType<typeof buildFlagConflict>): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.ddb.send(new UpdateCommand(update));

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { itemParts } from '../domain/rollup-items.js';
 import type { RollupRow } from '../domain/rollups.js';
 import {
   customerSortPrefix,
@@ -55,20 +56,15 @@ export function buildRollupQueries(table: string, range: RollupRange): QueryComm
         ':lastStart': range.toMillis - 1,
         ...(range.customerId === undefined ? {} : { ':customer': customerSortPrefix(range.customerId) }),
       },
-      ProjectionExpression: 'customerId, dimensions, periodStartMillis, #sum, #count, #min, #max',
-      ExpressionAttributeNames: { '#sum': 'sum', '#count': 'count', '#min': 'min', '#max': 'max' },
+      // No projection: a customer-hour item's slots have names of their own (see rollup-items.ts).
     })),
   );
 }
 
 interface RollupItem {
   customerId: string;
-  dimensions?: Record<string, string>;
   periodStartMillis: number;
-  sum: number;
-  count: number;
-  min?: number;
-  max?: number;
+  [attribute: string]: unknown;
 }
 
 /** Reads the rollup rows of a range; partitions are read in parallel. */
@@ -81,17 +77,19 @@ export async function readRollupRows(
   const rows: RollupRow[] = [];
   await forEachLimited(buildRollupQueries(table, range), concurrency, async (query) => {
     for (const item of await queryAll<RollupItem>(ddb, query)) {
-      rows.push({
-        meterApiName: range.meterApiName,
-        hourStartMillis: item.periodStartMillis,
-        customerId: item.customerId,
-        dimensions: item.dimensions ?? {},
-        sum: item.sum,
-        count: item.count,
-        // A crash between commit and the MIN/MAX step leaves them unset until redelivery repairs them.
-        min: item.min ?? Number.NaN,
-        max: item.max ?? Number.NaN,
-      });
+      for (const part of itemParts(item)) {
+        rows.push({
+          meterApiName: range.meterApiName,
+          hourStartMillis: item.periodStartMillis,
+          customerId: item.customerId,
+          dimensions: part.dimensions,
+          sum: part.sum,
+          count: part.count,
+          // Items written before MIN and MAX moved into the transaction may lack them after a crash.
+          min: part.min ?? Number.NaN,
+          max: part.max ?? Number.NaN,
+        });
+      }
     }
   });
   return rows;

@@ -1,9 +1,10 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { QueuedEvent } from '../../functions/domain/events.js';
 import type { MeterDefinitionInput } from '../../functions/domain/meters.js';
+import { MAX_SLOTS_PER_ITEM } from '../../functions/domain/rollup-items.js';
 import { consumeBatch, WholeBatchFailedError } from '../../functions/pipeline/consume-batch.js';
 import { AccountConfigCache } from '../../functions/store/account-config-cache.js';
 import { eventKey } from '../../functions/store/data-keys.js';
@@ -173,33 +174,51 @@ describe('consumer against DynamoDB Local', () => {
     expect(await storedEvent(account, original)).toMatchObject({ meterValue: 5, duplicateConflict: true });
   });
 
-  it('repairs MIN and MAX on redelivery after a crash between commit and the MIN/MAX step', async () => {
+  it('moves MIN and MAX of an existing item in the counting transaction itself', async () => {
     const account = await setUpAccount();
     await consumeBatch([sqsRecord(messageBody(account, [queuedEvent({ meterValue: 3 }), queuedEvent({ meterValue: 9 })]))], dependencies());
     expect((await hourlyRows(account))[0]).toMatchObject({ sum: 12, count: 2, min: 3, max: 9 });
     const record = sqsRecord(messageBody(account, [queuedEvent({ meterValue: 1 }), queuedEvent({ meterValue: 20 })]));
-    const real = new EventWriter(ddb, tables, { retentionDays: 90 });
-    const crashing = {
-      write: real.write.bind(real),
-      flagConflicts: real.flagConflicts.bind(real),
-      applyExtremes: async () => {
-        throw new Error('process died');
-      },
-    };
-    await expect(consumeBatch([record], dependencies(crashing as unknown as EventWriter))).rejects.toThrow();
-    // Counted, but the stored extremes of an existing item only move in the step that crashed.
-    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 33, count: 4, min: 3, max: 9 });
-    await consumeBatch([record], dependencies(real));
+    expect((await consumeBatch([record], dependencies())).batchItemFailures).toEqual([]);
     expect((await hourlyRows(account))[0]).toMatchObject({ sum: 33, count: 4, min: 1, max: 20 });
+    expect(await dailyTotals(account)).toEqual({ sum: 33, count: 4 });
   });
 
-  it('gives a new rollup item its MIN and MAX in the counting transaction itself', async () => {
+  it('sends its transaction again when another writer moved an extreme after it read the item', async () => {
     const account = await setUpAccount();
-    const record = sqsRecord(messageBody(account, [queuedEvent({ meterValue: 4 }), queuedEvent({ meterValue: -2 })]));
-    const real = new EventWriter(ddb, tables, { retentionDays: 90 });
-    const extremesSkipped = { write: real.write.bind(real), flagConflicts: real.flagConflicts.bind(real), applyExtremes: async () => new Set() };
-    await consumeBatch([record], dependencies(extremesSkipped as unknown as EventWriter));
-    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 2, count: 2, min: -2, max: 4 });
+    await consumeBatch([sqsRecord(messageBody(account, [queuedEvent({ meterValue: 3 }), queuedEvent({ meterValue: 9 })]))], dependencies());
+    const competitor = sqsRecord(messageBody(account, [queuedEvent({ meterValue: 50 })]));
+    let transactions = 0;
+    // The competing batch commits between this writer's read of the rollups and its transaction.
+    const interleaved = new Proxy(ddb, {
+      get: (target, property, receiver) =>
+        property === 'send'
+          ? async (command: Parameters<typeof ddb.send>[0]) => {
+              if (command instanceof TransactWriteCommand && transactions++ === 0) await consumeBatch([competitor], dependencies());
+              return target.send(command);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const record = sqsRecord(messageBody(account, [queuedEvent({ meterValue: 1 }), queuedEvent({ meterValue: 20 })]));
+    expect((await consumeBatch([record], dependencies(new EventWriter(interleaved, tables, { retentionDays: 90 })))).batchItemFailures).toEqual([]);
+    expect(transactions).toBe(2);
+    expect((await hourlyRows(account))[0]).toMatchObject({ sum: 83, count: 5, min: 1, max: 50 });
+  });
+
+  it('gives combinations beyond the room of a customer-hour item items of their own, and counts each once', async () => {
+    const account = await setUpAccount();
+    const combinations = MAX_SLOTS_PER_ITEM + 4;
+    const batch = (value: number) =>
+      sqsRecord(messageBody(account, Array.from({ length: combinations }, (_, index) => queuedEvent({ meterValue: value, dimensions: { region: `r${index}` } }))));
+    await consumeBatch([batch(1)], dependencies());
+    await consumeBatch([batch(2)], dependencies());
+    const rows = await hourlyRows(account);
+    expect(rows).toHaveLength(combinations);
+    for (const row of rows) expect(row).toMatchObject({ sum: 3, count: 2, min: 1, max: 2 });
+    const items = (await ddb.send(new ScanCommand({ TableName: tables.rollups, FilterExpression: 'begins_with(pk, :pk)', ExpressionAttributeValues: { ':pk': `RH#${account}#` } }))).Items!;
+    expect(items.map((item) => item.sk as string).filter((sk) => sk.endsWith('#*'))).toHaveLength(1);
+    expect(items).toHaveLength(1 + combinations - MAX_SLOTS_PER_ITEM);
+    expect(await dailyTotals(account)).toEqual({ sum: 3 * combinations, count: 2 * combinations });
   });
 
   it('keeps events of a large batch within transaction limits and counts them all', async () => {

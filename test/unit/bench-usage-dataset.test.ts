@@ -3,6 +3,7 @@ import { benchAccountConfiguration } from '../../bench/consumers.js';
 import { expectedRollupTotals } from '../../bench/rollup-totals.js';
 import { applyUpdate, generateUsageDataset, rawEventItems, rollupItems, type UsageDatasetSpec } from '../../bench/usage-dataset.js';
 import { DECLARED_DIMENSIONS } from '../../bench/workload.js';
+import { itemParts } from '../../functions/domain/rollup-items.js';
 import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
 import { queuedEvent } from '../support/events.js';
 
@@ -71,31 +72,25 @@ describe('rawEventItems', () => {
 });
 
 describe('rollupItems', () => {
-  it('holds per hourly and customer-day item what the consumer adds up, with the attributes it sets', () => {
+  it('holds per customer-hour slot and customer-day item what the consumer adds up', () => {
     const events = [
       queuedEvent({ meterValue: 4, dimensions: { region: 'eu-west-1', feature: 'api' } }),
       queuedEvent({ meterValue: 1, meterTimeInMillis: Date.UTC(2026, 10, 20, 10, 50), dimensions: { region: 'eu-west-1', feature: 'api' } }),
+      queuedEvent({ meterValue: 2, meterTimeInMillis: Date.UTC(2026, 10, 20, 10, 55), dimensions: { region: 'us-east-1', feature: 'api' } }),
       queuedEvent({ meterValue: 7, meterTimeInMillis: Date.UTC(2026, 10, 20, 23), dimensions: { region: 'eu-west-1', feature: 'api' } }),
     ];
     const items = rollupItems('rollups', 'acct', events, DECLARED_DIMENSIONS);
-    const expected = expectedRollupTotals('acct', events, DECLARED_DIMENSIONS);
-    expect(items).toHaveLength(expected.size);
-    for (const item of items) {
-      const totals = expected.get(`${item.pk} ${item.sk}`)!;
-      expect(item).toEqual({
-        pk: item.pk,
-        sk: item.sk,
-        accountId: 'acct',
-        meterApiName: 'api-calls',
-        customerId: 'customer-1',
-        dimensions: item.granularity === 'DAY' ? {} : { region: 'eu-west-1', feature: 'api' },
-        periodStartMillis: item.periodStartMillis,
-        granularity: item.granularity,
-        ...totals,
-      });
-    }
-    const daily = items.find((item) => item.granularity === 'DAY')!;
-    expect(daily).toMatchObject({ sum: 12, count: 3, min: 1, max: 7, periodStartMillis: Date.UTC(2026, 10, 20) });
+    // Two customer-hour items (10:00 with two slots, 23:00 with one) and one customer-day item.
+    expect(items.map((item) => item.sk).sort()).toEqual(['customer-1#10#*', 'customer-1#20#', 'customer-1#23#*']);
+    const ten = items.find((item) => item.sk === 'customer-1#10#*')!;
+    expect(itemParts(ten).sort((a, b) => a.sum - b.sum)).toEqual([
+      { slot: expect.any(String), dimensions: { region: 'us-east-1', feature: 'api' }, sum: 2, count: 1, min: 2, max: 2 },
+      { slot: expect.any(String), dimensions: { region: 'eu-west-1', feature: 'api' }, sum: 5, count: 2, min: 1, max: 4 },
+    ]);
+    expect(ten).toMatchObject({ customerId: 'customer-1', periodStartMillis: Date.UTC(2026, 10, 20, 10) });
+    const daily = items.find((item) => item.sk === 'customer-1#20#')!;
+    expect(daily).toMatchObject({ sum: 14, count: 4, min: 1, max: 7, periodStartMillis: Date.UTC(2026, 10, 20) });
+    expect(expectedRollupTotals('acct', events, DECLARED_DIMENSIONS).size).toBe(4);
   });
 });
 

@@ -9,7 +9,6 @@ import {
   payloadHash,
   planMessage,
   rollupDeltas,
-  storedContribution,
   isUnflaggedConflict,
 } from '../../functions/domain/consumption.js';
 import type { MeterDefinition } from '../../functions/domain/meters.js';
@@ -159,28 +158,6 @@ describe('packTransactions', () => {
     const plans = packTransactions(planMessage(messageBody('acct', events), 'm', account));
     expect(plans).toHaveLength(1);
     expect(plans[0]!.rollups).toHaveLength(2);
-  });
-});
-
-describe('storedContribution', () => {
-  it('rebuilds what a stored counted event added, from the stored values', () => {
-    const stored = {
-      status: 'counted',
-      meterApiName: 'api-calls',
-      customerId: 'c1',
-      meterValue: 7,
-      meterTimeInMillis: Date.UTC(2026, 0, 1, 5),
-      dimensions: { region: 'eu', extra: 'x' },
-    };
-    const contribution = storedContribution('acct', stored, account)!;
-    expect(contribution.event.meterValue).toBe(7);
-    expect(contribution.rollups[0]).toMatchObject({ customerId: 'c1', dimensions: { region: 'eu' }, periodStartMillis: Date.UTC(2026, 0, 1, 5) });
-  });
-
-  it('contributes nothing for filtered events, unknown meters or incomplete items', () => {
-    expect(storedContribution('acct', { status: 'filtered', meterApiName: 'api-calls' }, account)).toBeUndefined();
-    expect(storedContribution('acct', { status: 'counted', meterApiName: 'gone' }, account)).toBeUndefined();
-    expect(storedContribution('acct', { status: 'counted', meterApiName: 'api-calls', customerId: 'c' }, account)).toBeUndefined();
   });
 });
 

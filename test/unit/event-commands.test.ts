@@ -4,11 +4,7 @@ import { indexAccountConfiguration } from '../../functions/store/account-config-
 import {
   buildEventTransaction,
   buildFlagConflict,
-  buildLowerMin,
-  buildRaiseMax,
-  buildReadExtremes,
   buildReadStoredEvents,
-  buildRollupAdd,
 } from '../../functions/store/event-commands.js';
 import { buildRawEventDayQuery, dayPartitions, isPositionOf } from '../../functions/store/raw-events.js';
 import { buildRollupQueries, partitionPeriods } from '../../functions/store/rollup-reader.js';
@@ -27,7 +23,7 @@ const TIME = Date.UTC(2026, 10, 20, 10, 30);
 describe('buildEventTransaction', () => {
   const event = queuedEvent({ eventId: 'e-1', meterValue: 3, dimensions: { region: 'us' }, meterTimeInMillis: TIME });
   const planned = planMessage(messageBody('acct', [event], Date.UTC(2026, 10, 20, 11)), 'm', account);
-  const input = buildEventTransaction(tables, planned, rollupDeltas(planned), 1_000, 90);
+  const input = buildEventTransaction(tables, planned, rollupDeltas(planned), new Map(), 1_000, 90);
 
   it('puts each event first, only if absent, asking for the stored item when it is not', () => {
     const put = input.TransactItems![0]!.Put!;
@@ -45,13 +41,14 @@ describe('buildEventTransaction', () => {
     });
   });
 
-  it('then adds to the hourly item and the customer-day item (no dimensions) without any condition', () => {
+  it('then updates the customer-hour item (in the slot of its dimensions) and the customer-day item', () => {
     const updates = input.TransactItems!.slice(1).map((item) => item.Update!);
     expect(updates.map((update) => update.Key)).toEqual([
-      { pk: expect.stringMatching(/^RH#acct#api-calls#2026-11-20#\d$/), sk: 'customer-1#10#region=us' },
+      { pk: expect.stringMatching(/^RH#acct#api-calls#2026-11-20#\d$/), sk: 'customer-1#10#*' },
       { pk: expect.stringMatching(/^RD#acct#api-calls#2026-11#\d$/), sk: 'customer-1#20#' },
     ]);
-    for (const update of updates) expect(update.ConditionExpression).toBeUndefined();
+    // Nothing was known of either item, so each update claims its counters only if they are still absent.
+    for (const update of updates) expect(update.ConditionExpression).toMatch(/^attribute_not_exists\(#a\d+\)$/);
   });
 });
 
@@ -62,32 +59,9 @@ describe('buildReadStoredEvents', () => {
   });
 });
 
-describe('buildRollupAdd', () => {
-  it('adds sum and count, and sets MIN/MAX only on an item it creates', () => {
-    const [delta] = rollupDeltas(planMessage(messageBody('a', [queuedEvent({ meterValue: 2 }), queuedEvent({ meterValue: 7 })]), 'm', account));
-    const update = buildRollupAdd('rollups', delta!);
-    expect(update.UpdateExpression).toMatch(/^ADD #sum :sum, #count :count SET #min = if_not_exists\(#min, :min\), #max = if_not_exists\(#max, :max\)/);
-    expect(update.ExpressionAttributeValues).toMatchObject({ ':sum': 9, ':count': 2, ':min': 2, ':max': 7 });
-    expect(update.ConditionExpression).toBeUndefined();
-  });
-});
-
-describe('MIN/MAX and conflict updates', () => {
-  const key = { pk: 'p', sk: 's' };
-  it('only ever lower MIN and raise MAX, on an existing item', () => {
-    expect(buildLowerMin('t', key, 1)).toMatchObject({
-      UpdateExpression: 'SET #min = :value',
-      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#min) OR #min > :value)',
-    });
-    expect(buildRaiseMax('t', key, 1)).toMatchObject({
-      UpdateExpression: 'SET #max = :value',
-      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#max) OR #max < :value)',
-    });
-  });
-
-  it('reads extremes with a projection, and flags conflicts on existing events only', () => {
-    expect(buildReadExtremes('t', [key]).RequestItems!.t).toMatchObject({ Keys: [key], ProjectionExpression: 'pk, sk, #min, #max' });
-    expect(buildFlagConflict('t', key, 'h', 5)).toMatchObject({ ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':hash': 'h' } });
+describe('buildFlagConflict', () => {
+  it('flags conflicts on existing events only', () => {
+    expect(buildFlagConflict('t', { pk: 'p', sk: 's' }, 'h', 5)).toMatchObject({ ConditionExpression: 'attribute_exists(pk)', ExpressionAttributeValues: { ':hash': 'h' } });
   });
 });
 

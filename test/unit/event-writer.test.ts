@@ -4,11 +4,12 @@ import {
   ResourceNotFoundException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, type BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planMessage } from '../../functions/domain/consumption.js';
+import { slotCounters } from '../../functions/domain/rollup-items.js';
 import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
 import { EventWriter } from '../../functions/store/event-writer.js';
 import { messageBody, queuedEvent } from '../support/events.js';
@@ -39,6 +40,17 @@ const cancelled = (codes: string[], items: Record<number, Record<string, unknown
     $metadata: {},
     CancellationReasons: codes.map((Code, index) => ({ Code, ...(items[index] ? { Item: marshall(items[index]!) } : {}) })),
   });
+
+/** What an update's ADD clause adds, by attribute name. */
+function added(update: { UpdateExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, unknown> }) {
+  const clause = /^ADD (.+?) SET /.exec(update.UpdateExpression!)![1]!;
+  return Object.fromEntries(
+    clause.split(', ').map((part) => {
+      const [name, value] = part.split(' ');
+      return [update.ExpressionAttributeNames![name!]!, update.ExpressionAttributeValues![value!]];
+    }),
+  );
+}
 
 function planned(count: number) {
   return planMessage(messageBody('acct', Array.from({ length: count }, (_, index) => queuedEvent({ meterValue: index + 1 }))), 'msg', account);
@@ -95,7 +107,7 @@ describe('EventWriter.write', () => {
     expect(puts.map((item) => item.Put!.Item!.meterValue)).toEqual([1, 3]);
     // The rollup delta is recomputed without the duplicate: 1 + 3, two events.
     const hourly = resent.find((item) => item.Update)!.Update!;
-    expect(hourly.ExpressionAttributeValues).toMatchObject({ ':sum': 4, ':count': 2 });
+    expect(Object.values(added(hourly))).toEqual([4, 2]);
     expect(sleeps).toEqual([]);
   });
 
@@ -124,10 +136,12 @@ describe('EventWriter.write', () => {
   it('retries unprocessed keys of the read, and writes keys it never read under the Put condition', async () => {
     const events = planned(2);
     const unprocessed = { events: { Keys: [events[1]!.key] } };
-    ddbMock.on(BatchGetCommand).resolves({ Responses: { events: [] }, UnprocessedKeys: unprocessed });
+    ddbMock
+      .on(BatchGetCommand)
+      .callsFake((input: BatchGetCommandInput) => (input.RequestItems!.events ? { Responses: { events: [] }, UnprocessedKeys: unprocessed } : {}));
     ddbMock.on(TransactWriteCommand).resolves({});
     const outcome = await writer(3).write(events);
-    const reads = ddbMock.commandCalls(BatchGetCommand);
+    const reads = ddbMock.commandCalls(BatchGetCommand).filter((call) => call.args[0].input.RequestItems!.events);
     expect(reads).toHaveLength(3);
     expect(reads[1]!.args[0].input.RequestItems).toEqual(unprocessed);
     expect(outcome.committed).toEqual(events);
@@ -158,27 +172,50 @@ describe('EventWriter.write', () => {
   });
 });
 
-describe('EventWriter.applyExtremes', () => {
-  it('updates only the extremes that move, and treats a failed condition as done', async () => {
+describe('EventWriter.write, rollup guards', () => {
+  const hourlyOf = (events: ReturnType<typeof planned>) => events[0]!.rollups[0]!;
+
+  it('guards each extreme with the value it read, and moves only the ones that change', async () => {
     const events = planned(2);
-    const [hourly, daily] = events[0]!.rollups;
-    ddbMock.on(BatchGetCommand).resolves({
-      Responses: { rollups: [{ pk: hourly!.pk, sk: hourly!.sk, min: 1, max: 1 }, { pk: daily!.pk, sk: daily!.sk, min: 0, max: 10 }] },
-    });
-    ddbMock.on(UpdateCommand).resolves({});
-    const failed = await writer().applyExtremes(events);
-    expect(failed.size).toBe(0);
-    const updates = ddbMock.commandCalls(UpdateCommand).map((call) => call.args[0].input);
-    // Hourly: min 1 already <= 1, max 1 -> 2. Daily: nothing moves.
-    expect(updates).toHaveLength(1);
-    expect(updates[0]).toMatchObject({ Key: { pk: hourly!.pk, sk: hourly!.sk }, UpdateExpression: 'SET #max = :value', ExpressionAttributeValues: { ':value': 2 } });
+    const hourly = hourlyOf(events);
+    const counters = slotCounters(hourly.slot!.id);
+    ddbMock.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) =>
+      input.RequestItems!.rollups
+        ? { Responses: { rollups: [{ pk: hourly.pk, sk: hourly.sk, [counters.dimensions!]: {}, [counters.sum]: 1, [counters.count]: 1, [counters.min]: 1, [counters.max]: 1 }] } }
+        : {},
+    );
+    ddbMock.on(TransactWriteCommand).resolves({});
+    const outcome = await writer().write(events);
+    expect(outcome.committed).toHaveLength(2);
+    const update = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![2]!.Update!;
+    // Values 1 and 2 against a stored min 1 and max 1: only the max moves, and only if it is still 1.
+    const names = update.ExpressionAttributeNames!;
+    const maxToken = Object.keys(names).find((token) => names[token] === counters.max)!;
+    expect(update.ConditionExpression).toBe(`${maxToken} = :v${Object.values(update.ExpressionAttributeValues!).indexOf(1, 4)}`);
+    expect(Object.values(names)).not.toContain(counters.min);
   });
 
-  it('reports the events whose rollups could not be updated', async () => {
+  it('learns an item another writer changed from the cancellation and sends the transaction again', async () => {
     const events = planned(1);
-    ddbMock.on(BatchGetCommand).resolves({ Responses: { rollups: [] } });
-    ddbMock.on(UpdateCommand).rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
-    const failed = await writer(2).applyExtremes(events);
-    expect([...failed]).toEqual(events);
+    const hourly = hourlyOf(events);
+    const counters = slotCounters(hourly.slot!.id);
+    const moved = { pk: hourly.pk, sk: hourly.sk, [counters.dimensions!]: {}, [counters.sum]: 5, [counters.count]: 1, [counters.min]: 0, [counters.max]: 9 };
+    ddbMock.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'None'], { 1: moved })).resolves({});
+    const outcome = await writer().write(events);
+    expect(outcome.committed).toEqual(events);
+    const [first, second] = ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems![1]!.Update!);
+    expect(first!.ConditionExpression).toMatch(/^attribute_not_exists/);
+    // The stored extremes (0 and 9) already cover the value 1: the second attempt only adds.
+    expect(second!.ConditionExpression).toBeUndefined();
+    expect(second!.UpdateExpression).toMatch(/^ADD /);
+  });
+
+  it('gives the events back as failed when the guards keep failing', async () => {
+    const events = planned(1);
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None']));
+    const outcome = await writer(3).write(events);
+    expect(outcome.failed).toEqual(events);
+    expect(outcome.committed).toEqual([]);
+    expect(ddbMock.commandCalls(TransactWriteCommand)).toHaveLength(3);
   });
 });
