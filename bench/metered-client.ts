@@ -1,12 +1,27 @@
 import {
   BatchGetCommand,
+  GetCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
 import { cancellationReasons, isConditionFailure } from '../functions/store/dynamo.js';
-import type { WriteUnitLedger } from './write-units.js';
+import { itemSizeBytes, type WriteUnitLedger } from './write-units.js';
+
+/**
+ * DynamoDB charges an update by the whole item, the larger of before and after, and a customer-hour
+ * item holds more than one update names: so the size after each committed update is read back
+ * (outside the ledger) and the ledger keeps the size before from the previous one.
+ */
+async function storedSizes(ddb: DynamoDBDocumentClient, keys: readonly { table: string; key: Record<string, unknown> }[]) {
+  const sizes = new Map<string, number>();
+  for (const { table, key } of keys) {
+    const { Item } = await ddb.send(new GetCommand({ TableName: table, Key: key }));
+    sizes.set(`${String(key.pk)} ${String(key.sk)}`, Item ? itemSizeBytes(Item) : 0);
+  }
+  return sizes;
+}
 
 /** What DynamoDB Local itself reported through ReturnConsumedCapacity, kept as a cross-check. */
 export interface ReportedCapacity {
@@ -36,7 +51,7 @@ export function meteredDocumentClient(
       const input = { ...command.input, ReturnConsumedCapacity: 'INDEXES' as const };
       try {
         const output = await ddb.send(new TransactWriteCommand(input));
-        ledger.transaction(input, 'committed');
+        ledger.transaction(input, 'committed', await storedSizes(ddb, ledger.rollupKeysOf(input)));
         record(output.ConsumedCapacity);
         return output;
       } catch (error) {

@@ -98,14 +98,23 @@ export class WriteUnitLedger {
   private reads = 0;
   private largestEvent = 0;
   private largestRollup = 0;
+  private readonly knownSizes = new Map<string, number>();
 
   constructor(private readonly tables: LedgerTables) {}
 
-  transaction(input: TransactWriteCommandInput, outcome: 'committed' | 'cancelled'): void {
+  /** The rollup items a transaction updates, for the caller to read their sizes after it commits. */
+  rollupKeysOf(input: TransactWriteCommandInput): { table: string; key: Record<string, unknown> }[] {
+    return (input.TransactItems ?? []).flatMap((action) =>
+      action.Update?.TableName === this.tables.rollups ? [{ table: this.tables.rollups, key: action.Update.Key as Record<string, unknown> }] : [],
+    );
+  }
+
+  /** `sizesAfter`: bytes of each updated rollup item after the commit, by "pk sk"; the image of the update otherwise. */
+  transaction(input: TransactWriteCommandInput, outcome: 'committed' | 'cancelled', sizesAfter: ReadonlyMap<string, number> = new Map()): void {
     for (const action of input.TransactItems ?? []) {
       const size = action.Put
         ? this.sizeOfPut(action.Put)
-        : this.sizeOfUpdate(action.Update ?? action.Delete ?? action.ConditionCheck ?? {});
+        : this.sizeOfUpdate(action.Update ?? action.Delete ?? action.ConditionCheck ?? {}, outcome === 'committed' ? sizesAfter : new Map());
       const units = TRANSACTIONAL_FACTOR * writeUnits(size);
       if (outcome === 'cancelled') {
         this.add('cancelledTransaction', units);
@@ -124,16 +133,16 @@ export class WriteUnitLedger {
 
   update(input: UpdateCommandInput, outcome: 'applied' | 'conditionFailed'): void {
     const isRollup = input.TableName === this.tables.rollups;
-    const size = this.sizeOfUpdate(input);
+    const size = this.sizeOfUpdate(input, new Map());
     if (outcome === 'conditionFailed') return this.add(isRollup ? 'minMaxConditionFailed' : 'otherWrite', 1);
     const category = !isRollup ? 'otherWrite' : input.ConditionExpression ? 'minMaxUpdate' : this.rollupCategory(input);
     this.add(category, writeUnits(size));
   }
 
-  /** Event and rollup items are far below 4 KB, so every key read costs the minimum. */
+  /** Event and rollup items are below 4 KB, so every key read costs the minimum: 0.5, or 1 strongly consistent. */
   batchGet(input: BatchGetCommandInput): void {
     for (const request of Object.values(input.RequestItems ?? {})) {
-      this.reads += (request.Keys?.length ?? 0) * eventuallyConsistentReadUnits(0);
+      this.reads += (request.Keys?.length ?? 0) * eventuallyConsistentReadUnits(0) * (request.ConsistentRead ? 2 : 1);
     }
   }
 
@@ -167,14 +176,20 @@ export class WriteUnitLedger {
   }
 
   /**
-   * An update is charged on the larger of the item before and after it. The image here is the key
-   * plus every value the update sets or adds, named after its placeholder (Tally names them so);
-   * rollup items stay far below 1 KB, so the rounding makes the units exact.
+   * An update is charged on the larger of the item before and after it. After: read back by the
+   * caller when it can; else the key plus every value the update sets or adds, named after its
+   * placeholder. Before: what this ledger last saw of the item.
    */
-  private sizeOfUpdate(update: { TableName?: string; Key?: Item; ExpressionAttributeValues?: Item }): number {
+  private sizeOfUpdate(
+    update: { TableName?: string; Key?: Item; ExpressionAttributeValues?: Item },
+    sizesAfter: ReadonlyMap<string, number>,
+  ): number {
+    const id = `${String(update.Key?.pk)} ${String(update.Key?.sk)}`;
     const image: Record<string, unknown> = { ...update.Key };
     for (const [placeholder, value] of Object.entries(update.ExpressionAttributeValues ?? {})) image[placeholder.slice(1)] = value;
-    const size = itemSizeBytes(image);
+    const after = sizesAfter.get(id) ?? itemSizeBytes(image);
+    const size = Math.max(after, this.knownSizes.get(id) ?? 0);
+    if (sizesAfter.has(id)) this.knownSizes.set(id, after);
     if (update.TableName === this.tables.rollups) this.largestRollup = Math.max(this.largestRollup, size);
     return size;
   }

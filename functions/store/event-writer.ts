@@ -90,10 +90,13 @@ export class EventWriter {
       return !item;
     });
     const known = await this.readRollups(fresh);
+    const placed = placeSlots(fresh, known);
+    // Combinations that found no room are in items of their own, which the first read did not name.
+    for (const [key, item] of await this.readRollups(placed, known)) known.set(key, item);
     // Transactions that write the same rollup item must not overlap: DynamoDB cancels the second
     // with TransactionConflict. A busy customer's events span consecutive transactions that share
     // its customer-day item, so without this they would conflict with each other in every batch.
-    const plans = packTransactions(placeSlots(fresh, known));
+    const plans = packTransactions(placed);
     await forEachExclusive(plans, this.concurrency, (plan) => plan.rollups.map(keyString), async (plan) => {
       await this.commit(plan, known, outcome);
     });
@@ -165,11 +168,19 @@ export class EventWriter {
     }
   }
 
-  /** The rollup items the events' targets name, as stored now; an unread item is left out (assumed absent). */
-  private async readRollups(events: readonly PlannedEvent[]): Promise<Map<string, Record<string, unknown> | undefined>> {
+  /**
+   * The rollup items the events' targets name, as stored now, but those in `skip`; an unread item is
+   * left out, which means "assume it is absent" and costs at most a cancelled attempt.
+   */
+  private async readRollups(
+    events: readonly PlannedEvent[],
+    skip: ReadonlyMap<string, unknown> = new Map(),
+  ): Promise<Map<string, Record<string, unknown> | undefined>> {
     const keys = new Map<string, { pk: string; sk: string }>();
-    for (const event of events) for (const target of event.rollups) keys.set(keyString(target), { pk: target.pk, sk: target.sk });
-    const found = new Map<string, Record<string, unknown> | undefined>();
+    for (const event of events) {
+      for (const target of event.rollups) if (!skip.has(keyString(target))) keys.set(keyString(target), { pk: target.pk, sk: target.sk });
+    }
+    const found = new Map<string, Record<string, unknown> | undefined>([...keys.keys()].map((key) => [key, undefined]));
     await forEachLimited(chunks([...keys.values()], BATCH_GET_LIMIT), this.concurrency, async (chunk) => {
       const input = buildReadRollups(this.tables.rollups, chunk);
       for (const item of await this.batchGet(input.RequestItems!, this.tables.rollups)) found.set(keyString(item as { pk: string; sk: string }), item);
