@@ -6,6 +6,7 @@ import {
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   keyString,
@@ -15,6 +16,7 @@ import {
   type RollupDelta,
   type TransactionPlan,
 } from '../domain/consumption.js';
+import { eventPages } from '../domain/event-pages.js';
 import {
   buildEventTransaction,
   buildFlagConflict,
@@ -59,6 +61,8 @@ export interface EventWriterOptions {
   readonly now?: () => number;
   readonly sleep?: (millis: number) => Promise<void>;
   readonly random?: () => number;
+  /** Ids of new event pages; random so that two transactions never write the same page key. */
+  readonly newPageId?: () => string;
 }
 
 const BATCH_GET_LIMIT = 100;
@@ -74,6 +78,7 @@ export class EventWriter {
   private readonly now: () => number;
   private readonly sleep: (millis: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly newPageId: () => string;
 
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -85,6 +90,7 @@ export class EventWriter {
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
+    this.newPageId = options.newPageId ?? randomUUID;
   }
 
   async write(events: readonly PlannedEvent[]): Promise<WriteOutcome> {
@@ -98,7 +104,7 @@ export class EventWriter {
     // Transactions that write the same rollup item must not overlap: DynamoDB cancels the second
     // with TransactionConflict. A busy customer's events span consecutive transactions that share
     // its customer-day item, so without this they would conflict with each other in every batch.
-    const plans = packTransactions(fresh);
+    const plans = packTransactions(fresh, undefined, this.newPageId);
     await forEachExclusive(plans, this.concurrency, (plan) => plan.rollups.map(keyString), async (plan) => {
       await this.commit(plan, outcome);
     });
@@ -107,11 +113,13 @@ export class EventWriter {
 
   private async commit(plan: TransactionPlan, outcome: WriteOutcome): Promise<void> {
     let pending = [...plan.events];
-    // The packing already summed the first attempt's deltas; they change only when stored events drop out.
+    // The packing already built the first attempt's pages and summed its deltas; they change only
+    // when stored events drop out.
+    let pages = plan.pages;
     let rollups = plan.rollups;
     let attempt = 0;
     while (pending.length > 0) {
-      const input = buildEventTransaction(this.tables, pending, rollups, this.now(), this.options.retentionDays);
+      const input = buildEventTransaction(this.tables, { events: pending, pages, rollups }, this.options.retentionDays);
       try {
         await this.ddb.send(new TransactWriteCommand(input));
         outcome.committed.push(...pending);
@@ -119,7 +127,8 @@ export class EventWriter {
       } catch (error) {
         const reasons = cancellationReasons(error);
         if (reasons) {
-          // Puts come first, one per pending event, so reason i < pending.length is event i.
+          // Event Puts come first, one per pending event, so reason i < pending.length is event i;
+          // the page Puts and rollup updates after them have no condition to fail.
           const stored = pending.flatMap((planned, index) =>
             reasons[index]?.Code === 'ConditionalCheckFailed' ? [{ planned, reason: reasons[index]! }] : [],
           );
@@ -130,6 +139,7 @@ export class EventWriter {
             }
             const storedSet = new Set(stored.map(({ planned }) => planned));
             pending = pending.filter((planned) => !storedSet.has(planned));
+            pages = eventPages(pending, this.newPageId);
             rollups = rollupDeltas(pending);
             continue;
           }

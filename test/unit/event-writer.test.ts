@@ -9,6 +9,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planMessage } from '../../functions/domain/consumption.js';
+import { decodePageEntries } from '../../functions/domain/event-pages.js';
 import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
 import { EventWriter } from '../../functions/store/event-writer.js';
 import { messageBody, queuedEvent } from '../support/events.js';
@@ -23,8 +24,10 @@ const account = indexAccountConfiguration({
 const sleeps: number[] = [];
 
 function writer(maxAttempts = 5) {
+  let pages = 0;
   return new EventWriter(ddb, tables, {
     retentionDays: 90,
+    newPageId: () => `p${++pages}`,
     backoff: { maxAttempts, baseDelayMillis: 10, maxDelayMillis: 100 },
     sleep: async (millis) => {
       sleeps.push(millis);
@@ -91,8 +94,15 @@ describe('EventWriter.write', () => {
     expect(outcome.duplicates[0]!.stored).toMatchObject({ status: 'counted', meterValue: 2 });
     expect(outcome.committed).toEqual([events[0], events[2]]);
     const resent = ddbMock.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems!;
-    const puts = resent.filter((item) => item.Put);
+    const puts = resent.filter((item) => item.Put?.Item!.sk === 'EVENT');
     expect(puts.map((item) => item.Put!.Item!.meterValue)).toEqual([1, 3]);
+    // So is the page: it lists only the two events being written, under a new key.
+    const pages = resent.filter((item) => item.Put && item.Put.Item!.sk !== 'EVENT').map((item) => item.Put!.Item!);
+    expect(pages.map((page) => [page.sk, page.entryCount])).toEqual([[expect.stringMatching(/#p2$/), 2]]);
+    expect(decodePageEntries(pages[0]!.entries as Uint8Array).map((entry) => entry.eventId).sort()).toEqual(
+      [events[0]!.event.eventId, events[2]!.event.eventId].sort(),
+    );
+    expect(resent.slice(0, 3).every((item) => item.Put)).toBe(true);
     // The rollup delta is recomputed without the duplicate: 1 + 3, two events.
     const hourly = resent.find((item) => item.Update)!.Update!;
     expect(hourly.ExpressionAttributeValues).toMatchObject({ ':sum': 4, ':count': 2 });
@@ -110,7 +120,7 @@ describe('EventWriter.write', () => {
     expect(outcome.committed).toEqual([events[0], events[1]]);
     const transactions = ddbMock.commandCalls(TransactWriteCommand);
     expect(transactions).toHaveLength(1);
-    expect(transactions[0]!.args[0].input.TransactItems!.filter((item) => item.Put).map((item) => item.Put!.Item!.meterValue)).toEqual([1, 2]);
+    expect(transactions[0]!.args[0].input.TransactItems!.filter((item) => item.Put?.Item!.sk === 'EVENT').map((item) => item.Put!.Item!.meterValue)).toEqual([1, 2]);
   });
 
   it('sends no transaction when every event is stored already', async () => {
