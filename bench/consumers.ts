@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { randomUUID } from 'node:crypto';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { planMessage, rollupDeltas, type PlannedEvent } from '../functions/domain/consumption.js';
+import { eventPages } from '../functions/domain/event-pages.js';
 import { consumeBatch, type ConsumeDependencies } from '../functions/pipeline/consume-batch.js';
 import { AccountConfigCache, type AccountMeters } from '../functions/store/account-config-cache.js';
-import { buildRollupAdd, eventItem, type DataTables } from '../functions/store/event-commands.js';
+import { buildEventTransaction, type DataTables } from '../functions/store/event-commands.js';
 import { EventWriter } from '../functions/store/event-writer.js';
 import { cancellationReasons } from '../functions/store/dynamo.js';
 import { forEachLimited } from '../functions/store/retry.js';
@@ -193,8 +195,8 @@ export function tallyConsumer(
 }
 
 /**
- * The baseline: one TransactWriteItems per event, holding its marker Put (if absent) and the ADDs
- * to its hourly and customer-day rollups, the same items Tally writes. A failed condition means the event
+ * The baseline: one TransactWriteItems per event, holding its marker Put (if absent), its own
+ * one-entry event page and the ADDs to its hourly and customer-day rollups, the same items Tally writes. A failed condition means the event
  * was seen before. No MIN/MAX, so the baseline does strictly less work than Tally.
  */
 export function naiveConsumer(
@@ -230,20 +232,8 @@ function naiveAccount(spec: WorkloadSpec): AccountMeters {
 
 async function writeOneEvent(ddb: DynamoDBDocumentClient, tables: DataTables, planned: PlannedEvent): Promise<void> {
   try {
-    await ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tables.events,
-              Item: eventItem(planned, Date.now(), RETENTION_DAYS),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          ...rollupDeltas([planned]).map((delta) => ({ Update: buildRollupAdd(tables.rollups, delta) })),
-        ],
-      }),
-    );
+    const plan = { events: [planned], pages: eventPages([planned], randomUUID), rollups: rollupDeltas([planned]) };
+    await ddb.send(new TransactWriteCommand(buildEventTransaction(tables, plan, RETENTION_DAYS)));
   } catch (error) {
     if (cancellationReasons(error)?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
   }

@@ -155,7 +155,8 @@ export function isPositionOf(query: RawEventQuery, position: RawEventPosition): 
   );
 }
 
-function inQuery(query: RawEventQuery, entry: EventPageEntry): boolean {
+/** Whether a page entry is inside the query's range and of its customer, when it names one. */
+export function isEntryOf(query: RawEventQuery, entry: EventPageEntry): boolean {
   return (
     entry.meterTimeInMillis >= query.fromMillis &&
     entry.meterTimeInMillis < query.toMillis &&
@@ -196,7 +197,7 @@ async function listPageEntries(
         const first = resume && page.sk === resume.sk ? resume.entry : 0;
         for (let index = first; index < ordered.length; index++) {
           const entry = ordered[index]!;
-          if (!inQuery(query, entry)) continue;
+          if (!isEntryOf(query, entry)) continue;
           if (entries.length === query.limit) return { entries, next: { pk: page.pk as string, sk: page.sk as string, entry: index } };
           entries.push(entry);
         }
@@ -214,10 +215,10 @@ const BATCH_GET_LIMIT = 100;
  * or holds another time (an id reused after its first item expired) is left out. Keys that stay
  * unprocessed fail the listing rather than silently shorten it.
  */
-async function readListedEvents(
+export async function readListedEvents(
   ddb: DynamoDBDocumentClient,
   table: string,
-  query: RawEventQuery,
+  query: Pick<RawEventQuery, 'accountId' | 'meterApiName'>,
   entries: readonly EventPageEntry[],
 ): Promise<RawEvent[]> {
   const keyOf = (entry: EventPageEntry) => eventKey(query.accountId, query.meterApiName, entry.eventId);
