@@ -27,7 +27,8 @@ export interface PlanInputs {
   readonly minMaxUpdatesPerEvent: number;
   /** Measured WRU per event by table part. */
   readonly eventPutWru: number;
-  readonly indexWru: number;
+  /** The event page Put, one per meter-hour of a transaction, shared by its events (Events table, EP# keys). */
+  readonly pageWru: number;
   readonly hourlyRollupWru: number;
   readonly customerDayRollupWru: number;
   readonly minMaxWru: number;
@@ -35,6 +36,9 @@ export interface PlanInputs {
   readonly readUnitsPerEvent: number;
   readonly storedEventReadRru: number;
   readonly eventItemBytes: number;
+  /** Event page items per event, and their bytes per event. */
+  readonly pagesPerEvent: number;
+  readonly pageBytesPerEvent: number;
   /** Latencies on AWS (assumptions): a 100-action TransactWriteItems, a single UpdateItem, a 100-key BatchGetItem. */
   readonly transactionMillis: number;
   readonly updateMillis: number;
@@ -74,7 +78,8 @@ export const DEFAULT_PLAN_INPUTS: PlanInputs = {
   minMaxReadsPerEvent: 113 / 21_100,
   minMaxUpdatesPerEvent: 0.14,
   eventPutWru: 2,
-  indexWru: 1,
+  // Section 2 at full size with event pages: 0.08 WRU, 0.02 pages and 29.3 page bytes per event.
+  pageWru: 0.08,
   hourlyRollupWru: 0.9,
   customerDayRollupWru: 0.44,
   minMaxWru: 0.14,
@@ -82,7 +87,9 @@ export const DEFAULT_PLAN_INPUTS: PlanInputs = {
   // part of the 0.84) and kept out of them, so a resent event no longer cancels one.
   readUnitsPerEvent: 0.84,
   storedEventReadRru: 0.5,
-  eventItemBytes: 516,
+  eventItemBytes: 306,
+  pagesPerEvent: 0.02,
+  pageBytesPerEvent: 29.3,
   transactionMillis: 50,
   updateMillis: 6,
   batchGetMillis: 10,
@@ -171,7 +178,8 @@ export const rollupReadUnitsPerEvent = (inputs: PlanInputs) => inputs.readUnitsP
 export function tablePlans(inputs: PlanInputs): TablePlan[] {
   const rate = inputs.peakEventsPerSecond;
   const storedEvents = (inputs.eventsPerMonth / DAYS_PER_MONTH) * inputs.retentionDays;
-  const eventGb = (storedEvents * (inputs.eventItemBytes + 100)) / 2 ** 30;
+  // Event items and their pages, each item with DynamoDB's 100-byte overhead.
+  const eventGb = (storedEvents * (inputs.eventItemBytes + 100 + inputs.pageBytesPerEvent + inputs.pagesPerEvent * 100)) / 2 ** 30;
   const plan = (table: string, writeUnitsPerSecond: number, readUnitsPerSecond: number, storedGb: number): TablePlan => ({
     table,
     writeUnitsPerSecond,
@@ -186,8 +194,7 @@ export function tablePlans(inputs: PlanInputs): TablePlan[] {
     partitionsForStorage: Math.ceil((storedGb * 2 ** 30) / AWS_DEFAULT_QUOTAS.dynamoDbPartitionStorageBytes),
   });
   return [
-    plan('Events', rate * inputs.eventPutWru, rate * inputs.storedEventReadRru, eventGb),
-    plan('Events index byMeterTime', rate * inputs.indexWru, 0, eventGb),
+    plan('Events', rate * (inputs.eventPutWru + inputs.pageWru), rate * inputs.storedEventReadRru, eventGb),
     plan(
       'Rollups',
       rate * (inputs.hourlyRollupWru + inputs.customerDayRollupWru + inputs.minMaxWru),
@@ -222,7 +229,7 @@ export function hotKeys(inputs: PlanInputs): HotKey[] {
     shardsNeeded: shardsFor(writeUnitsPerSecond),
   });
   return [
-    key('byMeterTime index: <account>#<meter>#<day>', rate * inputs.indexWru, 1),
+    key('event pages: EP#<account>#<meter>#<day>', rate * inputs.pageWru, 1),
     key('hourly rollups: RH#<account>#<meter>#<day>#<shard>', rate * (inputs.hourlyRollupWru + minMaxShare(inputs.hourlyRollupWru)), inputs.rollupShards),
     key(
       'customer-day rollups: RD#<account>#<meter>#<month>#<shard>',
@@ -460,7 +467,7 @@ export function servicePlan(inputs: PlanInputs): ServicePlan {
 }
 
 export const writeUnitsPerEvent = (inputs: PlanInputs) =>
-  inputs.eventPutWru + inputs.indexWru + inputs.hourlyRollupWru + inputs.customerDayRollupWru + inputs.minMaxWru;
+  inputs.eventPutWru + inputs.pageWru + inputs.hourlyRollupWru + inputs.customerDayRollupWru + inputs.minMaxWru;
 
 /** The monthly bill of `eventsPerMonth` at the plan's batch size, with the consumer time AWS would bill. */
 export function monthlyBill(inputs: PlanInputs): { lines: { component: string; dollars: number }[]; total: number } {
@@ -477,7 +484,8 @@ export function monthlyBill(inputs: PlanInputs): { lines: { component: string; d
     writeUnitsPerEvent: writeUnitsPerEvent(inputs),
     readUnitsPerEvent: inputs.readUnitsPerEvent,
     eventItemBytes: inputs.eventItemBytes,
-    eventIndexCopies: 1,
+    pagesPerEvent: inputs.pagesPerEvent,
+    pageBytesPerEvent: inputs.pageBytesPerEvent,
     retentionDays: inputs.retentionDays,
     pointInTimeRecovery: true,
   };

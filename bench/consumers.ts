@@ -191,8 +191,9 @@ export function tallyConsumer(
 
 /**
  * The baseline: one TransactWriteItems per event, holding its marker Put (if absent) and the ADDs
- * to its hourly and customer-day rollups, the same items Tally writes. A failed condition means the event
- * was seen before. No MIN/MAX, so the baseline does strictly less work than Tally.
+ * to its customer-hour slot and customer-day rollup, the same items Tally writes. A failed condition
+ * means the event was seen before. No MIN/MAX and no event page, so the baseline does strictly less
+ * work than Tally.
  */
 export function naiveConsumer(
   spec: WorkloadSpec,
@@ -233,7 +234,7 @@ async function writeOneEvent(ddb: DynamoDBDocumentClient, tables: DataTables, pl
           {
             Put: {
               TableName: tables.events,
-              Item: eventItem(planned, Date.now(), RETENTION_DAYS),
+              Item: eventItem(planned, RETENTION_DAYS),
               ConditionExpression: 'attribute_not_exists(pk)',
             },
           },

@@ -47,8 +47,10 @@ export interface CostInputs {
   readonly readUnitsPerEvent: number;
   /** Stored bytes per event item, before DynamoDB's per-item overhead. */
   readonly eventItemBytes: number;
-  /** Global secondary indexes holding a full copy of each event item. */
-  readonly eventIndexCopies: number;
+  /** Event page items per event (a page lists the events of one meter-hour of a transaction). */
+  readonly pagesPerEvent: number;
+  /** Stored event page bytes per event, before DynamoDB's per-item overhead. */
+  readonly pageBytesPerEvent: number;
   readonly retentionDays: number;
   readonly pointInTimeRecovery: boolean;
 }
@@ -86,9 +88,11 @@ export function costPerMillionEvents(inputs: CostInputs, prices: Prices = AWS_LI
   const invocations = messages / inputs.consumerBatchMessages;
   const consumerGbSeconds = gbSeconds(EVENTS * inputs.consumerMillisPerEvent, inputs.consumerMemoryMb);
 
-  const storedBytes = EVENTS * (inputs.eventItemBytes + DYNAMODB_ITEM_OVERHEAD_BYTES) * (1 + inputs.eventIndexCopies);
+  // Event items and their pages are both table data (no index copy), so PITR covers all of it.
+  const pageBytesPerEvent = inputs.pageBytesPerEvent + inputs.pagesPerEvent * DYNAMODB_ITEM_OVERHEAD_BYTES;
+  const storedBytes = EVENTS * (inputs.eventItemBytes + DYNAMODB_ITEM_OVERHEAD_BYTES + pageBytesPerEvent);
   const storedGbMonths = (storedBytes / 2 ** 30) * (inputs.retentionDays / DAYS_PER_MONTH);
-  const tableGbMonths = (EVENTS * (inputs.eventItemBytes + DYNAMODB_ITEM_OVERHEAD_BYTES) / 2 ** 30) * (inputs.retentionDays / DAYS_PER_MONTH);
+  const tableGbMonths = storedGbMonths;
 
   return [
     {
@@ -124,7 +128,7 @@ export function costPerMillionEvents(inputs: CostInputs, prices: Prices = AWS_LI
     {
       component: 'DynamoDB storage',
       dollars: storedGbMonths * prices.dynamoDbStoragePerGbMonth,
-      basis: `${fmt(storedGbMonths, 2)} GB-months: ${inputs.eventIndexCopies + 1} copies of ${inputs.eventItemBytes} B + 100 B overhead, kept ${inputs.retentionDays} days`,
+      basis: `${fmt(storedGbMonths, 2)} GB-months: event item ${inputs.eventItemBytes} B + 100 B overhead, and ${fmt(pageBytesPerEvent, 1)} B of event pages per event, kept ${inputs.retentionDays} days`,
     },
     ...(inputs.pointInTimeRecovery
       ? [

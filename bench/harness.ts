@@ -47,9 +47,11 @@ export interface Measurements {
   };
   writeUnits?: {
     readonly writeUnitsPerEvent: number;
-    readonly writeUnitsPerEventWithoutIndex: number;
     readonly readUnitsPerEvent: number;
     readonly eventItemBytes: number;
+    /** Event page items per event, and their bytes per event (both before DynamoDB's per-item overhead). */
+    readonly pagesPerEvent: number;
+    readonly pageBytesPerEvent: number;
   };
 }
 

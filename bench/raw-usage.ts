@@ -5,12 +5,14 @@ import { aggregateUsage } from '../functions/domain/usage-aggregation.js';
 import { parseUsageRequest, planUsageQuery, type UsagePlan } from '../functions/domain/usage-request.js';
 import { usageResponse } from '../functions/domain/usage-response.js';
 import { queryAll } from '../functions/store/dynamo.js';
-import { buildRawEventDayQuery, dayPartitions } from '../functions/store/raw-events.js';
+import { decodePageEntries } from '../functions/domain/event-pages.js';
+import { buildEventPageDayQuery, dayPartitions, isEntryOf, readListedEvents, type RawEvent } from '../functions/store/raw-events.js';
 import { forEachLimited } from '../functions/store/retry.js';
 
 /**
- * POST /usage answered the brute-force way: every raw event of the range read back through the
- * byMeterTime index and aggregated in memory. Everything but the read is what the handler does
+ * POST /usage answered the brute-force way: every raw event of the range read back as the raw-event
+ * listing reads it (the event pages of each day, then the event items they list) and aggregated in
+ * memory. Everything but the read is what the handler does
  * (same parsing, plan, aggregation and response), so the two answers can be compared byte for byte
  * and the difference in time is the difference between reading rollups and reading events.
  */
@@ -19,14 +21,17 @@ import { forEachLimited } from '../functions/store/retry.js';
 const READ_CONCURRENCY = 8;
 
 /** A counted raw event as a one-event rollup row of its hour; other statuses add nothing. */
-export function rawEventRow(item: Record<string, unknown>, meter: Pick<MeterDefinition, 'dimensions'>): RollupRow | undefined {
-  if (item.status !== 'counted') return undefined;
-  const value = item.meterValue as number;
+export function rawEventRow(
+  event: Pick<RawEvent, 'status' | 'meterApiName' | 'meterValue' | 'meterTimeInMillis' | 'customerId' | 'dimensions'>,
+  meter: Pick<MeterDefinition, 'dimensions'>,
+): RollupRow | undefined {
+  if (event.status !== 'counted') return undefined;
+  const value = event.meterValue;
   return {
-    meterApiName: item.meterApiName as string,
-    hourStartMillis: hourStartOf(item.meterTimeInMillis as number),
-    customerId: item.customerId as string,
-    dimensions: declaredDimensions(meter, (item.dimensions as Record<string, string>) ?? {}),
+    meterApiName: event.meterApiName,
+    hourStartMillis: hourStartOf(event.meterTimeInMillis),
+    customerId: event.customerId,
+    dimensions: declaredDimensions(meter, event.dimensions),
     sum: value,
     count: 1,
     min: value,
@@ -34,7 +39,11 @@ export function rawEventRow(item: Record<string, unknown>, meter: Pick<MeterDefi
   };
 }
 
-/** Every raw event of the plan's range, one Query per day partition; a one-customer plan filters on the customer as GET /usage/events does. */
+/**
+ * Every raw event of the plan's range: the event pages of each day partition (one Query, every
+ * 1 MB page of it), then the event items of the entries inside the range; a one-customer plan
+ * keeps only that customer's entries, as GET /usage/events does.
+ */
 export async function readRawRows(
   ddb: DynamoDBDocumentClient,
   eventsTable: string,
@@ -55,9 +64,11 @@ export async function readRawRows(
   const rows: RollupRow[] = [];
   await forEachLimited(dayPartitions(query.fromMillis, query.toMillis, true), READ_CONCURRENCY, async (day) => {
     // No Limit: every page DynamoDB will return (1 MB each) until the partition is done.
-    const input = { ...buildRawEventDayQuery(eventsTable, query, day, query.limit), Limit: undefined };
-    for (const item of await queryAll<Record<string, unknown>>(ddb, input)) {
-      const row = rawEventRow(item, meter);
+    const input = { ...buildEventPageDayQuery(eventsTable, query, day, query.limit), Limit: undefined };
+    const pages = await queryAll<Record<string, unknown>>(ddb, input);
+    const entries = pages.flatMap((page) => decodePageEntries(page.entries as Uint8Array)).filter((entry) => isEntryOf(query, entry));
+    for (const event of await readListedEvents(ddb, eventsTable, query, entries)) {
+      const row = rawEventRow(event, meter);
       if (row) rows.push(row);
     }
   });

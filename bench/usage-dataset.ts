@@ -1,9 +1,9 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { placeSlots, planMessage, rollupDeltas, rollupTargets, type RollupTarget } from '../functions/domain/consumption.js';
+import { packTransactions, placeSlots, planMessage, rollupDeltas, rollupTargets, type RollupTarget } from '../functions/domain/consumption.js';
 import { DAY_MILLIS } from '../functions/domain/ingest.js';
 import type { QueuedEvent } from '../functions/domain/events.js';
 import type { AccountMeters } from '../functions/store/account-config-cache.js';
-import { buildRollupUpdate, eventItem, rollupItemGroups } from '../functions/store/event-commands.js';
+import { buildRollupUpdate, eventItem, eventPageItem, rollupItemGroups } from '../functions/store/event-commands.js';
 import { customerProfiles, dimensionDrawer, seededRandom, uuidFrom, zipfSampler } from './workload.js';
 
 /**
@@ -71,18 +71,34 @@ export function generateUsageDataset(spec: UsageDatasetSpec): UsageDataset {
   return { spec, events, historyCustomerId: historyCustomer.customerId, historyEventsPerDay };
 }
 
-/** The Events items the consumer stores for these events, all counted, with their byMeterTime index keys. */
+/** Consecutive events consumed together: one client request of 100 events, as the Amberflo SDKs send them. */
+export const DATASET_EVENTS_PER_CONSUMER_BATCH = 100;
+
+/**
+ * The Events items the consumer stores for these events, all counted: the event items, and the
+ * event pages its transactions write when every `eventsPerBatch` consecutive events arrive as one
+ * consumer batch (packed as the consumer packs them). `newPageId` numbers the pages, so a dataset
+ * is the same on every run.
+ */
 export function rawEventItems(
   accountId: string,
   events: readonly QueuedEvent[],
   account: AccountMeters,
   receivedAtMillis: number,
   retentionDays: number,
-): Record<string, unknown>[] {
+  newPageId: () => string,
+  eventsPerBatch = DATASET_EVENTS_PER_CONSUMER_BATCH,
+): { events: Record<string, unknown>[]; pages: Record<string, unknown>[] } {
   const planned = planMessage({ v: 1, accountId, receivedAtMillis, events }, 'dataset', account);
   const uncounted = planned.find((event) => event.status !== 'counted');
   if (uncounted) throw new Error(`event ${uncounted.event.eventId} would not be counted (${uncounted.status})`);
-  return planned.map((event) => eventItem(event, receivedAtMillis, retentionDays));
+  const pages: Record<string, unknown>[] = [];
+  for (let start = 0; start < planned.length; start += eventsPerBatch) {
+    for (const plan of packTransactions(planned.slice(start, start + eventsPerBatch), undefined, newPageId)) {
+      pages.push(...plan.pages.map((page) => eventPageItem(page, retentionDays)));
+    }
+  }
+  return { events: planned.map((event) => eventItem(event, retentionDays)), pages };
 }
 
 /**

@@ -11,7 +11,6 @@ import type {
  * - item size: attribute names plus values (strings in UTF-8 bytes, numbers 1 byte per two
  *   significant digits plus 1, booleans 1, maps and lists 3 bytes plus 1 per element);
  * - standard write: 1 WRU per started KB; transactional write: 2 WRU per started KB;
- * - a GSI write: 1 WRU per started KB of the projected item, per index the item appears in;
  * - a write whose condition fails still consumes 1 WRU;
  * - an eventually consistent read: 0.5 RRU per started 4 KB.
  * A transaction cancelled by a failed condition is charged here as if every item had been written
@@ -23,6 +22,7 @@ export const TRANSACTIONAL_FACTOR = 2;
 
 export function attributeValueSize(value: unknown): number {
   if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  if (value instanceof Uint8Array) return value.byteLength;
   if (typeof value === 'number') return numberSize(value);
   if (typeof value === 'boolean' || value === null) return 1;
   if (Array.isArray(value)) return 3 + value.reduce((total: number, element) => total + 1 + attributeValueSize(element), 0);
@@ -54,7 +54,7 @@ export const eventuallyConsistentReadUnits = (sizeBytes: number) => 0.5 * Math.m
 
 export const WRITE_CATEGORIES = [
   'eventPut',
-  'timeIndex',
+  'eventPage',
   'hourlyRollupAdd',
   'dailyRollupAdd',
   'cancelledTransaction',
@@ -66,7 +66,7 @@ export type WriteCategory = (typeof WRITE_CATEGORIES)[number];
 
 export const WRITE_CATEGORY_LABELS: Record<WriteCategory, string> = {
   eventPut: 'event Put (transactional)',
-  timeIndex: 'byMeterTime index write',
+  eventPage: 'event page Put (transactional)',
   hourlyRollupAdd: 'hourly rollup ADD (transactional)',
   dailyRollupAdd: 'customer-day rollup ADD (transactional)',
   cancelledTransaction: 'cancelled transaction attempts (upper bound)',
@@ -78,16 +78,19 @@ export const WRITE_CATEGORY_LABELS: Record<WriteCategory, string> = {
 export interface LedgerTables {
   readonly events: string;
   readonly rollups: string;
-  /** Key attributes of each GSI on the Events table: an item is in an index when it has both. */
-  readonly eventIndexKeys: readonly (readonly [string, string])[];
 }
 
 export interface LedgerTotals {
   readonly writeUnits: Readonly<Record<WriteCategory, number>>;
   readonly writeRequests: Readonly<Record<WriteCategory, number>>;
   readonly readUnits: number;
-  readonly largestItemBytes: { readonly event: number; readonly rollup: number };
+  readonly largestItemBytes: { readonly event: number; readonly page: number; readonly rollup: number };
+  /** Event page items committed, and their bytes (before DynamoDB's per-item overhead). */
+  readonly pages: { readonly items: number; readonly bytes: number };
 }
+
+/** Event pages share the Events table with the event items; their keys tell them apart. */
+const isEventPage = (item: Item | undefined) => String(item?.pk ?? '').startsWith('EP#');
 
 type Item = Readonly<Record<string, unknown>>;
 
@@ -97,8 +100,11 @@ export class WriteUnitLedger {
   private readonly requests = emptyTotals();
   private reads = 0;
   private largestEvent = 0;
+  private largestPage = 0;
   private largestRollup = 0;
   private readonly knownSizes = new Map<string, number>();
+  private pageItems = 0;
+  private pageBytes = 0;
 
   constructor(private readonly tables: LedgerTables) {}
 
@@ -121,8 +127,12 @@ export class WriteUnitLedger {
         continue;
       }
       if (action.Put) {
-        this.add(action.Put.TableName === this.tables.events ? 'eventPut' : 'otherWrite', units);
-        this.chargeIndexes(action.Put);
+        const page = action.Put.TableName === this.tables.events && isEventPage(action.Put.Item);
+        this.add(action.Put.TableName !== this.tables.events ? 'otherWrite' : page ? 'eventPage' : 'eventPut', units);
+        if (page) {
+          this.pageItems += 1;
+          this.pageBytes += size;
+        }
       } else if (action.Update) {
         this.add(this.rollupCategory(action.Update), units);
       } else {
@@ -139,7 +149,7 @@ export class WriteUnitLedger {
     this.add(category, writeUnits(size));
   }
 
-  /** Event and rollup items are below 4 KB, so every key read costs the minimum: 0.5, or 1 strongly consistent. */
+  /** Event and rollup items are below 4 KB, so every key read costs the minimum: 0.5, or 1 strongly consistent (pages are read by Query, not here). */
   batchGet(input: BatchGetCommandInput): void {
     for (const request of Object.values(input.RequestItems ?? {})) {
       this.reads += (request.Keys?.length ?? 0) * eventuallyConsistentReadUnits(0) * (request.ConsistentRead ? 2 : 1);
@@ -151,7 +161,8 @@ export class WriteUnitLedger {
       writeUnits: { ...this.units },
       writeRequests: { ...this.requests },
       readUnits: this.reads,
-      largestItemBytes: { event: this.largestEvent, rollup: this.largestRollup },
+      largestItemBytes: { event: this.largestEvent, page: this.largestPage, rollup: this.largestRollup },
+      pages: { items: this.pageItems, bytes: this.pageBytes },
     };
   }
 
@@ -160,18 +171,10 @@ export class WriteUnitLedger {
     this.requests[category] += 1;
   }
 
-  private chargeIndexes(put: { TableName?: string; Item?: Item }): void {
-    if (put.TableName !== this.tables.events || !put.Item) return;
-    for (const [partitionKey, sortKey] of this.tables.eventIndexKeys) {
-      if (put.Item[partitionKey] !== undefined && put.Item[sortKey] !== undefined) {
-        this.add('timeIndex', writeUnits(itemSizeBytes(put.Item)));
-      }
-    }
-  }
-
   private sizeOfPut(put: { TableName?: string; Item?: Item }): number {
     const size = itemSizeBytes(put.Item ?? {});
-    if (put.TableName === this.tables.events) this.largestEvent = Math.max(this.largestEvent, size);
+    if (put.TableName === this.tables.events && isEventPage(put.Item)) this.largestPage = Math.max(this.largestPage, size);
+    else if (put.TableName === this.tables.events) this.largestEvent = Math.max(this.largestEvent, size);
     return size;
   }
 

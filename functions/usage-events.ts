@@ -4,7 +4,7 @@ import { parseRawEventRequest, type RawEventRequest } from './domain/raw-event-r
 import { httpHandler, ok, type HttpRequest } from './http/http-handler.js';
 import { runtime } from './runtime.js';
 import { ConfigStore } from './store/config-store.js';
-import { eventAccountKey } from './store/data-keys.js';
+import { eventPageAccountKey } from './store/data-keys.js';
 import {
   getRawEvent,
   isPositionOf,
@@ -19,9 +19,9 @@ const configStore = new ConfigStore(ddb, config.tables.config);
 
 function tokenScope(accountId: string, request: RawEventRequest): PageTokenScope {
   return {
-    accountKey: eventAccountKey(accountId),
+    accountKey: eventPageAccountKey(accountId),
     keyAttributes: RAW_EVENT_POSITION_ATTRIBUTES,
-    accountScopedAttributes: ['pk', 'timePk'],
+    accountScopedAttributes: ['pk'],
     query: {
       meterApiName: request.meterApiName,
       customerId: request.customerId,

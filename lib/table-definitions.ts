@@ -36,22 +36,17 @@ export const configTable: TableDefinition = {
   globalSecondaryIndexes: [],
 };
 
-/** Raw-event listing by meter and time; see functions/store/data-keys.ts for the key layout. */
-export const EVENTS_BY_METER_TIME_INDEX = 'byMeterTime';
-
-/** One item per accepted event: the deduplication marker and the raw record at once. */
+/**
+ * One item per accepted event (the deduplication marker and the raw record at once) and the event
+ * pages that list them by time; see functions/store/data-keys.ts for the key layout. No index: the
+ * pages are written in the events' own transaction, which costs a fraction of an index copy each.
+ */
 export const eventsTable: TableDefinition = {
   id: 'Events',
   partitionKey: pk,
   sortKey: sk,
   timeToLiveAttribute: 'expiresAt',
-  globalSecondaryIndexes: [
-    {
-      indexName: EVENTS_BY_METER_TIME_INDEX,
-      partitionKey: { name: 'timePk', type: 'S' },
-      sortKey: { name: 'timeSk', type: 'S' },
-    },
-  ],
+  globalSecondaryIndexes: [],
 };
 
 /** Pre-aggregated usage per meter, hour, customer and declared dimension values. */

@@ -50,10 +50,16 @@ export function buildCreateTable(definition: TableDefinition, tableName: string)
 
 /**
  * Creates the tables that do not exist yet, and adds indexes that a newer definition declares to
- * tables kept from an earlier run, so a persistent local database follows the definitions.
+ * tables kept from an earlier run, so a persistent local database follows the definitions. An
+ * index a definition no longer declares is left in place: nothing reads it, and a local database
+ * loses nothing by keeping it.
  */
-export async function ensureTables(client: DynamoDBClient, names: TableNames): Promise<void> {
-  for (const definition of tableDefinitions) {
+export async function ensureTables(
+  client: DynamoDBClient,
+  names: TableNames,
+  definitions: readonly TableDefinition[] = tableDefinitions,
+): Promise<void> {
+  for (const definition of definitions) {
     const tableName = names[definition.id];
     try {
       const existing = await client.send(new DescribeTableCommand({ TableName: tableName }));

@@ -1,5 +1,4 @@
 import { DEFAULT_PIPELINE_SETTINGS } from '../../lib/pipeline-settings.js';
-import { eventsTable } from '../../lib/table-definitions.js';
 import { RETENTION_DAYS } from '../consumers.js';
 import {
   AWS_LIST_PRICES,
@@ -42,7 +41,7 @@ function requestBytesPerEvent(): number {
   return bytes.reduce((total, value) => total + value, 0) / bytes.length + 1;
 }
 
-function costInputs(measurements: Measurements, eventsPerRequest: number, withIndex: boolean): CostInputs {
+function costInputs(measurements: Measurements, eventsPerRequest: number): CostInputs {
   const { consumer, writeUnits } = measurements;
   if (!consumer || !writeUnits) throw new Error('the cost model needs the consumer and write-unit sections to have run first');
   const ingest = ingestDuration(measurements);
@@ -56,10 +55,11 @@ function costInputs(measurements: Measurements, eventsPerRequest: number, withIn
     consumerMemoryMb: CONSUMER_MEMORY_MB,
     consumerMillisPerEvent: consumer.millisPerEvent,
     consumerBatchMessages: DEFAULT_PIPELINE_SETTINGS.consumerBatchSize,
-    writeUnitsPerEvent: withIndex ? writeUnits.writeUnitsPerEvent : writeUnits.writeUnitsPerEventWithoutIndex,
+    writeUnitsPerEvent: writeUnits.writeUnitsPerEvent,
     readUnitsPerEvent: writeUnits.readUnitsPerEvent,
     eventItemBytes: writeUnits.eventItemBytes,
-    eventIndexCopies: withIndex ? eventsTable.globalSecondaryIndexes.length : 0,
+    pagesPerEvent: writeUnits.pagesPerEvent,
+    pageBytesPerEvent: writeUnits.pageBytesPerEvent,
     retentionDays: RETENTION_DAYS,
     pointInTimeRecovery: true,
   };
@@ -70,10 +70,9 @@ export const costPerMillion: BenchSection<null> = {
   title: '4. Cost per 1M events at AWS list prices',
   sizes: { quick: null, full: null },
   async run(context) {
-    const byBatch = CLIENT_BATCHES.map((batch) => costPerMillionEvents(costInputs(context.measurements, batch, true)));
-    const withoutIndex = CLIENT_BATCHES.map((batch) => totalDollars(costPerMillionEvents(costInputs(context.measurements, batch, false))));
+    const byBatch = CLIENT_BATCHES.map((batch) => costPerMillionEvents(costInputs(context.measurements, batch)));
     const atGoalBatch = totalDollars(byBatch[CLIENT_BATCHES.indexOf(GOAL_BATCH)]!);
-    const inputs = costInputs(context.measurements, GOAL_BATCH, true);
+    const inputs = costInputs(context.measurements, GOAL_BATCH);
     const ingest = ingestDuration(context.measurements);
     const p = AWS_LIST_PRICES;
     return {
@@ -95,7 +94,6 @@ export const costPerMillion: BenchSection<null> = {
               byBatch[CLIENT_BATCHES.indexOf(GOAL_BATCH)]![index]!.basis,
             ]),
             ['**total**', ...byBatch.map((lines) => `**${formatDollars(totalDollars(lines))}**`), ''],
-            ['total without the byMeterTime index', ...withoutIndex.map(formatDollars), 'its write and its copy of each event dropped'],
           ],
         },
         {
@@ -110,14 +108,14 @@ export const costPerMillion: BenchSection<null> = {
             ['WRU / RRU per event', `${formatNumber(inputs.writeUnitsPerEvent, 2)} / ${formatNumber(inputs.readUnitsPerEvent, 2)}`, 'measured, section 2'],
             ['consumer duration', `${formatNumber(inputs.consumerMillisPerEvent, 2)} ms per event at ${CONSUMER_MEMORY_MB} MB`, 'measured against DynamoDB Local, section 1 (pessimistic)'],
             ['ingest duration', `${formatNumber(ingest.fixedMillis, 1)} ms + ${formatNumber(ingest.millisPerEvent * 1000, 1)} µs per event at ${INGEST_MEMORY_MB} MB`, ingest.source],
-            ['bytes per event: request / queued / stored item', `${formatNumber(inputs.requestBytesPerEvent, 0)} / ${formatNumber(inputs.queuedEventBytes, 0)} / ${inputs.eventItemBytes}`, 'measured'],
+            ['bytes per event: request / queued / stored item / event pages', `${formatNumber(inputs.requestBytesPerEvent, 0)} / ${formatNumber(inputs.queuedEventBytes, 0)} / ${inputs.eventItemBytes} / ${formatNumber(inputs.pageBytesPerEvent, 1)}`, 'measured, section 2'],
             ['raw retention', `${inputs.retentionDays} days, PITR on`, 'Tally defaults'],
           ],
         },
       ],
       notes: [
         `Prices: ${p.region}, ${p.asOf}. They are assumptions to re-check on the AWS pricing pages. Not included: free tiers, the authorizer (its result is cached per API key, so it runs once per key per cache period), CloudWatch logs and metrics, data transfer, and the SQS long-polling receives of an idle queue (a fixed few cents a month).`,
-        'Storage is what one million events cost over their whole raw retention (event item and its index copy, each with DynamoDB\'s 100-byte overhead, kept 90 days), so it is a per-event cost like the others; rollup items are few per event at any real traffic and left out. The consumer duration is measured against DynamoDB Local, where requests are serialized, so it is an upper bound of what the consumer would bill on AWS. WRU per event was measured with consumer batches of thousands of events; a stream of single-event requests fills consumer batches with only 100 events, so fewer events share each rollup item and its WRU per event would be higher than used here.',
+        'Storage is what one million events cost over their whole raw retention (event item and its share of event pages, each item with DynamoDB\'s 100-byte overhead, kept 90 days), so it is a per-event cost like the others; rollup items are few per event at any real traffic and left out. The consumer duration is measured against DynamoDB Local, where requests are serialized, so it is an upper bound of what the consumer would bill on AWS. WRU per event was measured with consumer batches of thousands of events; a stream of single-event requests fills consumer batches with only 100 events, so fewer events share each rollup item and its WRU per event would be higher than used here.',
       ],
     };
   },

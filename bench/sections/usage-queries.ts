@@ -1,4 +1,4 @@
-import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseUsageRequest, planUsageQuery } from '../../functions/domain/usage-request.js';
 import type { MeterDefinition } from '../../functions/domain/meters.js';
 import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
@@ -12,7 +12,7 @@ import { throttled, type BenchContext, type BenchSection, type SectionResult } f
 import { usageFromRawEvents } from '../raw-usage.js';
 import { formatCount, formatNumber, formatRatio } from '../report.js';
 import { summarize, type LatencySummary } from '../stats.js';
-import { generateUsageDataset, rawEventItems, rollupItems, type UsageDataset } from '../usage-dataset.js';
+import { DATASET_EVENTS_PER_CONSUMER_BATCH, generateUsageDataset, rawEventItems, rollupItems, type UsageDataset } from '../usage-dataset.js';
 import { DECLARED_DIMENSIONS, DEFAULT_WORKLOAD } from '../workload.js';
 
 interface UsageSize {
@@ -77,9 +77,12 @@ async function writeItems(ddb: DynamoDBDocumentClient, table: string, items: rea
   });
 }
 
-/** A document client that adds up the items DynamoDB read (ScannedCount) for the Queries sent through it. */
+/**
+ * A document client that adds up what was read through it: the items DynamoDB read for Queries
+ * (ScannedCount) and the items BatchGetItem returned (the raw path's event items).
+ */
 function scanCounting(ddb: DynamoDBDocumentClient) {
-  const counts = { queries: 0, scanned: 0 };
+  const counts = { queries: 0, scanned: 0, fetched: 0 };
   const client = new Proxy(ddb, {
     get: (target, property, receiver) =>
       property === 'send'
@@ -88,6 +91,9 @@ function scanCounting(ddb: DynamoDBDocumentClient) {
             if (command instanceof QueryCommand) {
               counts.queries++;
               counts.scanned += (output as { ScannedCount?: number }).ScannedCount ?? 0;
+            }
+            if (command instanceof BatchGetCommand) {
+              for (const items of Object.values((output as BatchGetCommandOutput).Responses ?? {})) counts.fetched += items.length;
             }
             return output;
           }
@@ -114,7 +120,9 @@ interface CaseResult {
   readonly raw: LatencySummary;
   readonly rollupItemsRead: number;
   readonly rollupQueries: number;
+  /** Event items the raw path read (BatchGetItem), and the event pages its Queries read before. */
   readonly rawEventsRead: number;
+  readonly rawPagesRead: number;
   readonly rawQueries: number;
   readonly groups: number;
   readonly responseBytes: number;
@@ -135,8 +143,8 @@ async function loadDataset(context: BenchContext, tables: { Events: string; Roll
     DECLARED_DIMENSIONS,
     (target) => target.granularity === 'DAY' || target.periodStartMillis >= hourlyFrom,
   );
-  const total = dataset.events.length + rollups.length;
-  context.progress(`  writing ${formatCount(dataset.events.length)} event items and ${formatCount(rollups.length)} rollup items with BatchWriteItem`);
+  let total = dataset.events.length + rollups.length;
+  context.progress(`  writing ${formatCount(dataset.events.length)} event items, their event pages and ${formatCount(rollups.length)} rollup items with BatchWriteItem`);
   const started = performance.now();
   let written = 0;
   const report = throttled(context.progress, 10_000);
@@ -145,16 +153,23 @@ async function loadDataset(context: BenchContext, tables: { Events: string; Roll
     report(() => `  ${formatCount(written)} of ${formatCount(total)} items written, ${formatNumber((written / (performance.now() - started)) * 1000, 0)} items/s`);
   };
   let writing = writeItems(context.ddb, tables.Rollups, rollups, onWritten);
+  let pages = 0;
   for (let start = 0; start < dataset.events.length; start += LOAD_SLICE_EVENTS) {
-    const items = rawEventItems(ACCOUNT_ID, dataset.events.slice(start, start + LOAD_SLICE_EVENTS), account, DATASET_END, RETENTION_DAYS);
+    // Slices hold whole consumer batches, so the pages are those of one pass over the stream.
+    const items = rawEventItems(ACCOUNT_ID, dataset.events.slice(start, start + LOAD_SLICE_EVENTS), account, DATASET_END, RETENTION_DAYS, () => {
+      pages += 1;
+      return String(pages);
+    });
+    total += items.pages.length;
     await writing;
-    writing = writeItems(context.ddb, tables.Events, items, onWritten);
+    writing = writeItems(context.ddb, tables.Events, [...items.events, ...items.pages], onWritten);
   }
   await writing;
   const seconds = (performance.now() - started) / 1000;
   context.progress(`  loaded in ${formatNumber(seconds, 1)} s (${formatNumber(total / seconds, 0)} items/s)`);
   return {
     eventItems: dataset.events.length,
+    pageItems: pages,
     hourlyItems: rollups.filter((item) => item.granularity === 'HOUR').length,
     dailyItems: rollups.filter((item) => item.granularity === 'DAY').length,
     seconds,
@@ -243,7 +258,8 @@ async function measureCase(context: BenchContext, size: UsageSize, dataset: Usag
     raw: summarize(rawMillis),
     rollupItemsRead: rollupCount.counts.scanned,
     rollupQueries: rollupCount.counts.queries,
-    rawEventsRead: rawCount.counts.scanned / size.rounds,
+    rawEventsRead: rawCount.counts.fetched / size.rounds,
+    rawPagesRead: rawCount.counts.scanned / size.rounds,
     rawQueries: rawCount.counts.queries / size.rounds,
     groups: Object.values((JSON.parse(reference) as { clientMeters: Record<string, unknown[]> }).clientMeters)[0]!.length,
     responseBytes: reference.length,
@@ -306,23 +322,23 @@ function report(size: UsageSize, dataset: UsageDataset, loaded: Awaited<ReturnTy
     tables: [
       {
         title: `POST /usage from rollups (the handler) vs the same answer from raw events, ${size.rounds} timed rounds each`,
-        columns: ['query', 'rollups p50 / p95 ms', 'raw events p50 / p95 ms', 'raw / rollups (p50)', 'items read: rollups / raw events', 'Queries: rollups / raw', 'groups, response bytes'],
+        columns: ['query', 'rollups p50 / p95 ms', 'raw events p50 / p95 ms', 'raw / rollups (p50)', 'items read: rollups / raw (event pages + events)', 'Queries: rollups / raw', 'groups, response bytes'],
         rows: results.map((result) => [
           result.query.label,
           `${formatNumber(result.rollup.p50, 1)} / ${formatNumber(result.rollup.p95, 1)}`,
           `${formatNumber(result.raw.p50, 1)} / ${formatNumber(result.raw.p95, 1)}`,
           formatRatio(ratio(result)),
-          `${formatCount(result.rollupItemsRead)} / ${formatCount(result.rawEventsRead)}`,
+          `${formatCount(result.rollupItemsRead)} / ${formatCount(result.rawPagesRead)} + ${formatCount(result.rawEventsRead)}`,
           `${formatCount(result.rollupQueries)} / ${formatCount(result.rawQueries)}`,
           `${formatCount(result.groups)}, ${formatCount(result.responseBytes)}`,
         ]),
       },
     ],
     notes: [
-      `Dataset (seed ${dataset.spec.seed}): ${formatCount(size.customers)} customers x ${DAYS} days ending ${new Date(DATASET_END).toISOString().slice(0, 10)}, ${plural(size.eventsPerCustomerDay, 'event')} per customer-day on average (${formatCount(windowEvents)} events; customers skewed Zipf(1) as in the consumer workload, so the busiest sends thousands a day and the quietest a few; the same 3 declared dimensions, values 1-5, times uniform over each day), plus ${HISTORY_DAYS - DAYS} earlier days of the one customer the one-customer query reads (${dataset.historyCustomerId}, the ${HISTORY_CUSTOMER_RANK + 1}th busiest, ${formatCount(dataset.historyEventsPerDay)} events a day). From that one event stream: ${formatCount(loaded.eventItems)} Events items (functions/store/event-commands.ts eventItem, byMeterTime index keys included), ${formatCount(loaded.dailyItems)} customer-day items and the ${formatCount(loaded.hourlyItems)} hourly items of the last ${HOURLY_DAYS} days (rollupTargets and rollupDeltas, then the consumer's own buildRollupAdd, buildLowerMin and buildRaiseMax applied in memory), written with BatchWriteItem in ${formatNumber(loaded.seconds, 0)} s (${formatNumber((loaded.eventItems + loaded.hourlyItems + loaded.dailyItems) / loaded.seconds, 0)} items/s). Hourly items of earlier days are left out of the load: no query here reads their partitions, so they would change no answer and no timing, and at this volume they would take most of the load time.`,
+      `Dataset (seed ${dataset.spec.seed}): ${formatCount(size.customers)} customers x ${DAYS} days ending ${new Date(DATASET_END).toISOString().slice(0, 10)}, ${plural(size.eventsPerCustomerDay, 'event')} per customer-day on average (${formatCount(windowEvents)} events; customers skewed Zipf(1) as in the consumer workload, so the busiest sends thousands a day and the quietest a few; the same 3 declared dimensions, values 1-5, times uniform over each day), plus ${HISTORY_DAYS - DAYS} earlier days of the one customer the one-customer query reads (${dataset.historyCustomerId}, the ${HISTORY_CUSTOMER_RANK + 1}th busiest, ${formatCount(dataset.historyEventsPerDay)} events a day). From that one event stream: ${formatCount(loaded.eventItems)} event items and ${formatCount(loaded.pageItems)} event pages (${formatNumber(loaded.eventItems / loaded.pageItems, 1)} entries each: functions/store/event-commands.ts eventItem and eventPageItem, the pages of consumer batches of ${DATASET_EVENTS_PER_CONSUMER_BATCH} consecutive events packed as the consumer packs them), ${formatCount(loaded.dailyItems)} customer-day items and the ${formatCount(loaded.hourlyItems)} hourly items of the last ${HOURLY_DAYS} days (rollupTargets, placeSlots and rollupDeltas, then the consumer's own buildRollupUpdate applied in memory), written with BatchWriteItem in ${formatNumber(loaded.seconds, 0)} s (${formatNumber((loaded.eventItems + loaded.pageItems + loaded.hourlyItems + loaded.dailyItems) / loaded.seconds, 0)} items/s). Hourly items of earlier days are left out of the load: no query here reads their partitions, so they would change no answer and no timing, and at this volume they would take most of the load time.`,
       `Reading, about the key design. A query that neither groups nor filters by a dimension reads customer-day items: one per customer and day with any event, however many events and dimension combinations stand behind it. The ${DAYS}-day query grouped by customer read ${formatCount(byCustomer.rollupItemsRead)} of them (${formatCount(activeCustomerDays)} active customer-days) for ${formatCount(byCustomer.rawEventsRead)} events, ${formatNumber(eventsPerItem, 1)} events per item. A rollup item cost ${micros(byCustomer.rollup.p50, byCustomer.rollupItemsRead)} µs and a raw event ${micros(byCustomer.raw.p50, byCustomer.rawEventsRead)} µs at p50 (DynamoDB Local, the SDK and the aggregation together), so the ratio, ${formatRatio(ratio(byCustomer))}, follows that compression: ${RATIO_GOAL}x takes about ${formatNumber(neededEventsPerItem, 0)} events per item read, and the goal ${ratio(byCustomer) >= RATIO_GOAL ? 'is met' : 'is not met'} here. The compression grows with the traffic per customer and day, not with the number of customers or days; at a lower volume (the quick run has ${formatCount(usageQueries.sizes.quick.eventsPerCustomerDay)} events per customer-day) the ratio is lower, at real metering volumes higher. Items per dimension combination would not compress like this: a customer-day spreads its events over up to 32 combinations of region and feature, which is why dimension breakdowns read hourly items instead of a third item per event.`,
       `The one-customer query shows the other half of the layout: the customer leads the rollup sort key, so it read only its own ${formatCount(oneCustomer.rollupItemsRead)} customer-day items with ${formatCount(oneCustomer.rollupQueries)} Queries (one month partition each, one shard), in ${formatNumber(oneCustomer.rollup.p50, 0)} ms at p50, while the raw listing, partitioned by meter and day, has to read every event of every customer in ${formatCount(oneCustomer.rawQueries)} day partitions: ${formatRatio(ratio(oneCustomer))}, a gap that grows with the number of customers. It is understated here: the ${HISTORY_DAYS - DAYS} earlier days hold only this customer's events. The HOUR query reads hourly items per customer and dimension combination (${formatCount(hourly.rollupItemsRead)} items for ${formatCount(hourly.rawEventsRead)} events, ${formatNumber(hourly.rawEventsRead / hourly.rollupItemsRead, 1)} per item) over 4 shards per day (${formatCount(hourly.rollupQueries)} Queries against ${formatCount(hourly.rawQueries)}): ${formatRatio(ratio(hourly))}.`,
-      'Method: "rollups" is the real POST /usage Lambda handler (functions/usage.ts) invoked in-process with an API-Gateway-shaped event: request parsing, the meter read, planUsageQuery, readUsageRows (customer-day items for these DAY queries, hourly items for HOUR, 4 shards per period, partitions read 8 at a time), aggregateUsage, usageResponse and the JSON body. "Raw events" answers the same request with the same parsing, meter read, plan, aggregation and response, but reads every raw event of the range through the byMeterTime index (the Query of functions/store/raw-events.ts, one per day partition, every 1 MB page, 8 partitions at a time; the one-customer query filters on the customer as GET /usage/events does, so DynamoDB still reads every event of the day). The HOUR query is ungrouped because grouped by customer it would be 48,000 values, above the 40,000 one response may hold. The rollup answer is computed once untimed (a warm-up) and its total checked against the sum of the generated events in its range; every timed answer of both is compared byte for byte with it. The two take turns query by query, alternating which goes first; the raw path\'s first timed round is also its first run. With so few rounds, p95 is the maximum. "Items read" is DynamoDB\'s ScannedCount over the Queries of one answer.',
+      'Method: "rollups" is the real POST /usage Lambda handler (functions/usage.ts) invoked in-process with an API-Gateway-shaped event: request parsing, the meter read, planUsageQuery, readUsageRows (customer-day items for these DAY queries, hourly items for HOUR, 4 shards per period, partitions read 8 at a time), aggregateUsage, usageResponse and the JSON body. "Raw events" answers the same request with the same parsing, meter read, plan, aggregation and response, but reads every raw event of the range as GET /usage/events does: the event pages of each day partition (the Query of functions/store/raw-events.ts, every 1 MB page, 8 partitions at a time), then the event items of the entries in range with BatchGetItem (readListedEvents; the one-customer query keeps only that customer\'s entries, so it still reads every page of the day but only its own event items). The HOUR query is ungrouped because grouped by customer it would be 48,000 values, above the 40,000 one response may hold. The rollup answer is computed once untimed (a warm-up) and its total checked against the sum of the generated events in its range; every timed answer of both is compared byte for byte with it. The two take turns query by query, alternating which goes first; the raw path\'s first timed round is also its first run. With so few rounds, p95 is the maximum. "Items read" is DynamoDB\'s ScannedCount over the Queries of one answer, plus for the raw path the event items BatchGetItem returned.',
     ],
   };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AccountMeters } from '../store/account-config-cache.js';
 import {
   customerHourSortKey,
@@ -10,6 +10,7 @@ import {
   shardOf,
   type Granularity,
 } from '../store/data-keys.js';
+import { eventPageGroup, eventPages, type EventPage } from './event-pages.js';
 import { QUEUE_MESSAGE_VERSION, type QueuedEvent, type QueueMessageBody } from './events.js';
 import { rulesKeep } from './filtering-rules.js';
 import { MAX_SLOTS_PER_ITEM, sameDimensions, slotId, slotIdsOf, storedCounters } from './rollup-items.js';
@@ -60,6 +61,8 @@ export interface RollupDelta extends RollupTarget {
 
 export interface TransactionPlan {
   readonly events: readonly PlannedEvent[];
+  /** One per meter-hour group of the events; see event-pages.ts. */
+  readonly pages: readonly EventPage[];
   readonly rollups: readonly RollupDelta[];
 }
 
@@ -275,37 +278,46 @@ export function roundForStorage(value: number): number {
 }
 
 /**
- * Packs events into transactions of at most `maxActions` actions: one Put per event plus one
- * update per distinct rollup item its events touch. Events are ordered by their rollup items first,
- * so events that share items travel together and each item is written as few times as possible.
+ * Packs events into transactions of at most `maxActions` actions: one Put per event, one page Put
+ * per meter-hour group among its events, plus one update per distinct rollup item its events
+ * touch. Events are ordered by their rollup items first, so events that share items travel
+ * together and each item is written as few times as possible.
  */
 export function packTransactions(
   events: readonly PlannedEvent[],
   maxActions = MAX_TRANSACTION_ACTIONS,
+  newPageId: () => string = randomUUID,
 ): TransactionPlan[] {
   const ordered = [...events].sort((a, b) => compareStrings(rollupOrderKey(a), rollupOrderKey(b)));
   const plans: TransactionPlan[] = [];
   let current: PlannedEvent[] = [];
   let currentItems = new Set<string>();
+  let currentPages = new Set<string>();
   const flush = () => {
-    if (current.length > 0) plans.push({ events: current, rollups: rollupDeltas(current) });
+    if (current.length > 0) plans.push({ events: current, pages: eventPages(current, newPageId), rollups: rollupDeltas(current) });
     current = [];
     currentItems = new Set();
+    currentPages = new Set();
   };
   for (const event of ordered) {
     const newItems = event.rollups.map(keyString).filter((key) => !currentItems.has(key));
-    if (current.length + currentItems.size + 1 + newItems.length > maxActions) flush();
+    const newPage = currentPages.has(eventPageGroup(event)) ? 0 : 1;
+    if (current.length + currentPages.size + currentItems.size + 1 + newPage + newItems.length > maxActions) flush();
     current.push(event);
+    currentPages.add(eventPageGroup(event));
     for (const target of event.rollups) currentItems.add(keyString(target));
   }
   flush();
   return plans;
 }
 
-/** Uncounted events (no rollups) sort last, where they fill whatever room the counted ones left. */
+/**
+ * Uncounted events (no rollups) sort last, where they fill whatever room the counted ones left;
+ * among them, those of one meter-hour sort together so they share pages.
+ */
 function rollupOrderKey(event: PlannedEvent): string {
   const hourly = event.rollups[0];
-  return hourly ? `0${keyString(hourly)}` : '1';
+  return hourly ? `0${keyString(hourly)}` : `1${eventPageGroup(event)}`;
 }
 
 function compareStrings(a: string, b: string): number {

@@ -3,13 +3,14 @@ import { ValidationError } from './errors.js';
 import { isJsonObject } from './validation.js';
 
 /**
- * Opaque `nextPageToken`s for raw-event paging: a DynamoDB LastEvaluatedKey plus a fingerprint of
- * the query it belongs to, as base64url JSON.
+ * Opaque `nextPageToken`s for raw-event paging: a listing position (the key of the item to resume
+ * at, plus plain numbers such as an index within it) and a fingerprint of the query it belongs to,
+ * as base64url JSON.
  *
  * Why a client cannot page into another account's data without any secret: the storage layer
  * builds every Query's partition key from the authenticated account, and every partition key
- * attribute embeds that account (`ACCT#<id>` or `ACCT#<id>#...`). A decoded key must carry exactly
- * the table's key attributes, and each account-scoped one must be the requesting account's key or
+ * attribute embeds that account (`ACCT#<id>` or `ACCT#<id>#...`). A decoded position must carry exactly
+ * the listing's attributes, and each account-scoped one must be the requesting account's key or
  * start with it followed by `#`; account ids cannot contain `#`, so `ACCT#ab` never admits
  * `ACCT#abc`. A forged token can therefore only name a starting position inside the requester's
  * own partitions, where the Query's key condition confines the results anyway. The fingerprint
@@ -22,7 +23,7 @@ export type PageKey = Readonly<Record<string, string | number>>;
 export interface PageTokenScope {
   /** The requesting account's key as the storage layer writes it, e.g. `ACCT#a1`. */
   readonly accountKey: string;
-  /** Every attribute of the key (table and index): a token must carry exactly these. */
+  /** Every attribute of the position: a token must carry exactly these. */
   readonly keyAttributes: readonly string[];
   /** The key attributes that embed the account (partition keys). */
   readonly accountScopedAttributes: readonly string[];
@@ -48,7 +49,7 @@ export function encodePageToken(key: PageKey, scope: PageTokenScope): string {
   return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
 }
 
-/** The LastEvaluatedKey a token carries, once it is shown to belong to this account and query. */
+/** The position a token carries, once it is shown to belong to this account and query. */
 export function decodePageToken(token: string, scope: PageTokenScope): PageKey {
   const payload = parsePayload(token);
   if (payload.q !== queryFingerprint(scope.query)) {

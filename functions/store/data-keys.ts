@@ -9,9 +9,15 @@ import { HOUR_MILLIS } from '../domain/rollups.js';
  * makes `attribute_not_exists(pk)` a dedup check.
  *   pk = EV#<account>#<meter>#<eventId>   sk = EVENT
  *
- * Events also carry the keys of the byMeterTime index, which lists raw events in time order:
- *   timePk = EV#<account>#<meter>#<yyyy-mm-dd>   timeSk = <meterTimeInMillis, 13 digits>#<eventId>
- * One partition per meter and UTC day bounds what a time-range listing reads.
+ * Account ids and meter api names cannot contain `#` (see functions/domain), event ids can: the
+ * event id is everything after the meter, which is how `parseEventKey` reads a key back.
+ *
+ * Event pages list raw events in time order. The transaction that stores a group of events of one
+ * meter and UTC hour also puts one page item listing them (time, id, customer), so listing reads a
+ * few pages instead of one index entry per event:
+ *   pk = EP#<account>#<meter>#<yyyy-mm-dd>   sk = <hh>#<earliest meterTimeInMillis, 13 digits>#<pageId>
+ * One partition per meter and UTC day bounds what a time-range listing reads; within it, pages sort
+ * by hour and then by their earliest event, and the random page id keeps two pages apart.
  *
  * Rollups: customer-hour items per (account, meter, customer), with one slot per combination of
  * declared dimension values (functions/domain/rollup-items.ts), and customer-day items per
@@ -32,29 +38,34 @@ export const EVENT_SK = 'EVENT';
 
 export type Granularity = 'HOUR' | 'DAY';
 
-/** Every Events key attribute of an account (pk and timePk) starts with this and a `#`. */
-export function eventAccountKey(accountId: string): string {
-  return `EV#${accountId}`;
-}
-
 export function eventKey(accountId: string, meterApiName: string, eventId: string): { pk: string; sk: string } {
   return { pk: `EV#${accountId}#${meterApiName}#${eventId}`, sk: EVENT_SK };
 }
 
-export function eventTimeIndexKeys(
-  accountId: string,
-  meterApiName: string,
-  meterTimeInMillis: number,
-  eventId: string,
-): { timePk: string; timeSk: string } {
-  return {
-    timePk: eventTimePartition(accountId, meterApiName, meterTimeInMillis),
-    timeSk: `${String(meterTimeInMillis).padStart(13, '0')}#${eventId}`,
-  };
+/** The parts of an event item's pk; undefined for anything that is not one. */
+export function parseEventKey(pk: string): { accountId: string; meterApiName: string; eventId: string } | undefined {
+  const match = /^EV#([^#]+)#([^#]+)#(.+)$/s.exec(pk);
+  return match ? { accountId: match[1]!, meterApiName: match[2]!, eventId: match[3]! } : undefined;
 }
 
-export function eventTimePartition(accountId: string, meterApiName: string, timeMillis: number): string {
-  return `EV#${accountId}#${meterApiName}#${utcParts(timeMillis).day}`;
+/** Every event page partition key of an account starts with this and a `#`. */
+export function eventPageAccountKey(accountId: string): string {
+  return `EP#${accountId}`;
+}
+
+export function eventPagePartition(accountId: string, meterApiName: string, timeMillis: number): string {
+  return `${eventPageAccountKey(accountId)}#${meterApiName}#${utcParts(timeMillis).day}`;
+}
+
+export const pad13 = (millis: number) => String(millis).padStart(13, '0');
+
+/** The sort-key prefix of every page of the UTC hour that holds `timeMillis`. */
+export function eventPageHourPrefix(timeMillis: number): string {
+  return `${utcParts(timeMillis).hourOfDay}#`;
+}
+
+export function eventPageSortKey(earliestTimeMillis: number, pageId: string): string {
+  return `${eventPageHourPrefix(earliestTimeMillis)}${pad13(earliestTimeMillis)}#${pageId}`;
 }
 
 /** FNV-1a: cheap, stable across runtimes, and good enough to spread customers over a few shards. */

@@ -1,16 +1,17 @@
 import type { BatchGetCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { keyString, type PlannedEvent, type RollupDelta } from '../domain/consumption.js';
+import { keyString, type PlannedEvent, type RollupDelta, type TransactionPlan } from '../domain/consumption.js';
+import { encodePageEntries, type EventPage } from '../domain/event-pages.js';
 import { countersOf, storedCounters } from '../domain/rollup-items.js';
-import { eventTimeIndexKeys } from './data-keys.js';
 
 /**
  * Pure builders of the consumer's writes. The state machine of an event item:
- *   absent --(transaction: Put if absent + rollup ADDs)--> stored with its status
+ *   absent --(transaction: Put if absent + page Put + rollup ADDs)--> stored with its status, listed on one page
  *   stored --(same key again)--> unchanged; the rollups are not touched (the Put's condition fails
  *     and cancels the whole transaction, which is then re-sent without that event)
  *   stored --(same key, other payload)--> flagged duplicateConflict, still counted once
  * Invariant: an event's contribution is in the rollups if and only if its item exists with status
- * `counted`, because both are written by one transaction.
+ * `counted`, and it is on exactly one event page if and only if its item exists, because all of
+ * them are written by one transaction.
  */
 export interface DataTables {
   readonly events: string;
@@ -22,14 +23,19 @@ const ITEM_PRESENT = 'attribute_exists(pk)';
 
 const SECONDS_PER_DAY = 86_400;
 
-export function eventItem(planned: PlannedEvent, nowMillis: number, retentionDays: number): Record<string, unknown> {
+/** Raw retention is also the dedup window, counted from arrival so a late event gets all of it. */
+function expiresAt(receivedAtMillis: number, retentionDays: number): number {
+  return Math.floor(receivedAtMillis / 1000) + retentionDays * SECONDS_PER_DAY;
+}
+
+/**
+ * The event item holds what the listing returns, what the rollups were given (for duplicates) and
+ * the payload hash (for conflicts). Account, meter and event id are read back from the key.
+ */
+export function eventItem(planned: PlannedEvent, retentionDays: number): Record<string, unknown> {
   const { event } = planned;
   return {
     ...planned.key,
-    ...eventTimeIndexKeys(planned.accountId, event.meterApiName, event.meterTimeInMillis, event.eventId),
-    accountId: planned.accountId,
-    meterApiName: event.meterApiName,
-    eventId: event.eventId,
     idSource: event.idSource,
     customerId: event.customerId,
     meterValue: event.meterValue,
@@ -38,9 +44,7 @@ export function eventItem(planned: PlannedEvent, nowMillis: number, retentionDay
     status: planned.status,
     payloadHash: planned.payloadHash,
     receivedAtMillis: planned.receivedAtMillis,
-    processedAtMillis: nowMillis,
-    // Raw retention is also the dedup window, counted from arrival so a late event gets all of it.
-    expiresAt: Math.floor(planned.receivedAtMillis / 1000) + retentionDays * SECONDS_PER_DAY,
+    expiresAt: expiresAt(planned.receivedAtMillis, retentionDays),
   };
 }
 
@@ -59,26 +63,39 @@ export function rollupItemGroups(rollups: readonly RollupDelta[]): { key: { pk: 
 /** What the writer knows of rollup items, by keyString; absent means "assume it does not exist". */
 export type KnownRollups = ReadonlyMap<string, Readonly<Record<string, unknown>> | undefined>;
 
-/** Event Puts come first, one per event, then one Update per rollup item in rollupItemGroups order. */
+export function eventPageItem(page: EventPage, retentionDays: number): Record<string, unknown> {
+  return {
+    pk: page.pk,
+    sk: page.sk,
+    entryCount: page.entries.length,
+    entries: encodePageEntries(page.entries),
+    expiresAt: expiresAt(page.receivedAtMillis, retentionDays),
+  };
+}
+
+/**
+ * Event Puts come first, one per event, so cancellation reason i is event i. Then the page Puts,
+ * without a condition: a page key is new by construction, and a page is only ever written together
+ * with the events it lists. Then one Update per rollup item, in rollupItemGroups order.
+ */
 export function buildEventTransaction(
   tables: DataTables,
-  events: readonly PlannedEvent[],
-  rollups: readonly RollupDelta[],
+  plan: TransactionPlan,
   known: KnownRollups,
-  nowMillis: number,
   retentionDays: number,
 ): TransactWriteCommandInput {
   return {
     TransactItems: [
-      ...events.map((planned) => ({
+      ...plan.events.map((planned) => ({
         Put: {
           TableName: tables.events,
-          Item: eventItem(planned, nowMillis, retentionDays),
+          Item: eventItem(planned, retentionDays),
           ConditionExpression: EVENT_ABSENT,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
         },
       })),
-      ...rollupItemGroups(rollups).map(({ key, deltas }) => ({
+      ...plan.pages.map((page) => ({ Put: { TableName: tables.events, Item: eventPageItem(page, retentionDays) } })),
+      ...rollupItemGroups(plan.rollups).map(({ key, deltas }) => ({
         Update: buildRollupUpdate(tables.rollups, key, deltas, known.get(keyString(key))),
       })),
     ],

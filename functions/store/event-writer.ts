@@ -6,9 +6,11 @@ import {
   type BatchGetCommandOutput,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { keyString, packTransactions, placeSlots, rollupDeltas, type PlannedEvent, type TransactionPlan } from '../domain/consumption.js';
 import { withDeltas } from '../domain/rollup-items.js';
+import { eventPages } from '../domain/event-pages.js';
 import {
   buildEventTransaction,
   buildFlagConflict,
@@ -52,6 +54,8 @@ export interface EventWriterOptions {
   readonly now?: () => number;
   readonly sleep?: (millis: number) => Promise<void>;
   readonly random?: () => number;
+  /** Ids of new event pages; random so that two transactions never write the same page key. */
+  readonly newPageId?: () => string;
 }
 
 const BATCH_GET_LIMIT = 100;
@@ -68,6 +72,7 @@ export class EventWriter {
   private readonly now: () => number;
   private readonly sleep: (millis: number) => Promise<void>;
   private readonly random: () => number;
+  private readonly newPageId: () => string;
 
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
@@ -79,6 +84,7 @@ export class EventWriter {
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? sleep;
     this.random = options.random ?? Math.random;
+    this.newPageId = options.newPageId ?? randomUUID;
   }
 
   async write(events: readonly PlannedEvent[]): Promise<WriteOutcome> {
@@ -96,7 +102,7 @@ export class EventWriter {
     // Transactions that write the same rollup item must not overlap: DynamoDB cancels the second
     // with TransactionConflict. A busy customer's events span consecutive transactions that share
     // its customer-day item, so without this they would conflict with each other in every batch.
-    const plans = packTransactions(placed);
+    const plans = packTransactions(placed, undefined, this.newPageId);
     await forEachExclusive(plans, this.concurrency, (plan) => plan.rollups.map(keyString), async (plan) => {
       await this.commit(plan, known, outcome);
     });
@@ -105,11 +111,13 @@ export class EventWriter {
 
   private async commit(plan: TransactionPlan, known: Map<string, Record<string, unknown> | undefined>, outcome: WriteOutcome): Promise<void> {
     let pending = [...plan.events];
-    // The packing already summed the first attempt's deltas; they change only when events drop out or move.
+    // The packing already built the first attempt's pages and summed its deltas; they change only
+    // when events drop out or move.
+    let pages = plan.pages;
     let rollups = plan.rollups;
     let attempt = 0;
     while (pending.length > 0) {
-      const input = buildEventTransaction(this.tables, pending, rollups, known, this.now(), this.options.retentionDays);
+      const input = buildEventTransaction(this.tables, { events: pending, pages, rollups }, known, this.options.retentionDays);
       try {
         await this.ddb.send(new TransactWriteCommand(input));
         for (const { key, deltas } of rollupItemGroups(rollups)) known.set(keyString(key), withDeltas(known.get(keyString(key)), key, deltas));
@@ -118,7 +126,7 @@ export class EventWriter {
       } catch (error) {
         const reasons = cancellationReasons(error);
         if (reasons) {
-          // Puts come first, one per pending event, so reason i < pending.length is event i.
+          // Event Puts come first, one per pending event, so reason i < pending.length is event i.
           const stored = pending.flatMap((planned, index) =>
             reasons[index]?.Code === 'ConditionalCheckFailed' ? [{ planned, reason: reasons[index]! }] : [],
           );
@@ -129,28 +137,32 @@ export class EventWriter {
             }
             const storedSet = new Set(stored.map(({ planned }) => planned));
             pending = pending.filter((planned) => !storedSet.has(planned));
+            pages = eventPages(pending, this.newPageId);
             rollups = rollupDeltas(pending);
             continue;
           }
-          const moved = rollupItemGroups(rollups).filter((_, index) => reasons[pending.length + index]?.Code === 'ConditionalCheckFailed');
+          // Then the page Puts, which have no condition, then one update per rollup item.
+          const firstRollup = pending.length + pages.length;
+          const moved = rollupItemGroups(rollups).flatMap(({ key }, index) => {
+            const reason = reasons[firstRollup + index];
+            return reason?.Code === 'ConditionalCheckFailed' ? [{ key, reason }] : [];
+          });
           if (moved.length > 0) {
             // Another writer changed an item since it was read: learn it from the cancellation, then
             // place the slots again (a digest clash sends a combination to its own item).
-            for (const { key } of moved) {
-              const reason = reasons[pending.length + rollupItemGroups(rollups).findIndex((group) => keyString(group.key) === keyString(key))];
-              known.set(keyString(key), reason?.Item ? unmarshall(reason.Item) : undefined);
-            }
+            for (const { key, reason } of moved) known.set(keyString(key), reason.Item ? unmarshall(reason.Item) : undefined);
             attempt += 1;
             if (attempt >= this.backoff.maxAttempts) {
               outcome.failed.push(...pending);
               return;
             }
-            const replanned = packTransactions(placeSlots(pending, known));
+            const replanned = packTransactions(placeSlots(pending, known), undefined, this.newPageId);
             if (replanned.length > 1) {
               for (const part of replanned) await this.commit(part, known, outcome);
               return;
             }
             pending = [...replanned[0]!.events];
+            pages = replanned[0]!.pages;
             rollups = replanned[0]!.rollups;
             continue;
           }

@@ -1,6 +1,16 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type GetCommandInput, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { EVENTS_BY_METER_TIME_INDEX } from '../../lib/table-definitions.js';
-import { DAY_MILLIS, EVENT_SK, eventKey, eventTimePartition } from './data-keys.js';
+import {
+  BatchGetCommand,
+  GetCommand,
+  QueryCommand,
+  type BatchGetCommandInput,
+  type DynamoDBDocumentClient,
+  type GetCommandInput,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { MAX_TRANSACTION_ACTIONS } from '../domain/consumption.js';
+import { decodePageEntries, type EventPageEntry } from '../domain/event-pages.js';
+import { DAY_MILLIS, eventKey, eventPageHourPrefix, eventPagePartition, pad13, parseEventKey } from './data-keys.js';
+import { backoffDelay, chunks, DEFAULT_BACKOFF, forEachLimited, sleep } from './retry.js';
 
 /** A raw event as stored: what was ingested, when, and what became of it. */
 export interface RawEvent {
@@ -30,48 +40,60 @@ export interface RawEventQuery {
 }
 
 /**
- * Where a listing stopped: the index key of the last event returned. It is always a valid
- * ExclusiveStartKey in its own day partition, and the day is read back from it.
+ * Where a listing stopped: the key of an event page and the index, in listing order (reversed
+ * when descending), of the next entry of that page to return. Pages never change once written,
+ * so a position stays valid while new events arrive.
  */
 export interface RawEventPosition {
   readonly pk: string;
   readonly sk: string;
-  readonly timePk: string;
-  readonly timeSk: string;
+  readonly entry: number;
 }
 
-export const RAW_EVENT_POSITION_ATTRIBUTES = ['pk', 'sk', 'timePk', 'timeSk'] as const;
+export const RAW_EVENT_POSITION_ATTRIBUTES = ['pk', 'sk', 'entry'] as const;
 
 export interface RawEventPage {
   readonly events: RawEvent[];
   readonly next?: RawEventPosition;
 }
 
-const pad13 = (millis: number) => String(millis).padStart(13, '0');
+/**
+ * The sort-key bounds of one day partition's pages for a range: from the first page of the hour
+ * the range starts in (its earliest event may precede the range while later ones fall inside) to
+ * the last page whose earliest event is inside the range. '$' sorts after '#', so the upper bound
+ * takes every page id of the last millisecond.
+ */
+export function pageSortKeyBounds(query: RawEventQuery, dayStartMillis: number): { from: string; to: string } {
+  const first = Math.max(query.fromMillis, dayStartMillis);
+  const last = Math.min(query.toMillis, dayStartMillis + DAY_MILLIS) - 1;
+  return { from: eventPageHourPrefix(first), to: `${eventPageHourPrefix(last)}${pad13(last)}$` };
+}
 
-/** One day partition of the byMeterTime index, bounded to the query's range. */
-export function buildRawEventDayQuery(
+/**
+ * One day partition of event pages, bounded to the query's range. A listing that resumes at a
+ * page starts the bound at that page itself (inclusive), to take its remaining entries.
+ */
+export function buildEventPageDayQuery(
   table: string,
   query: RawEventQuery,
   dayStartMillis: number,
   limit: number,
-  exclusiveStartKey?: Record<string, string>,
+  options: { resumeAt?: string; exclusiveStartKey?: Record<string, unknown> } = {},
 ): QueryCommandInput {
+  const bounds = pageSortKeyBounds(query, dayStartMillis);
+  const from = options.resumeAt !== undefined && query.ascending ? options.resumeAt : bounds.from;
+  const to = options.resumeAt !== undefined && !query.ascending ? options.resumeAt : bounds.to;
   return {
     TableName: table,
-    IndexName: EVENTS_BY_METER_TIME_INDEX,
-    // '$' sorts after '#', so the upper bound takes every event id of the last millisecond.
-    KeyConditionExpression: 'timePk = :day AND timeSk BETWEEN :from AND :to',
+    KeyConditionExpression: 'pk = :day AND sk BETWEEN :from AND :to',
     ExpressionAttributeValues: {
-      ':day': eventTimePartition(query.accountId, query.meterApiName, dayStartMillis),
-      ':from': pad13(query.fromMillis),
-      ':to': `${pad13(query.toMillis - 1)}$`,
-      ...(query.customerId === undefined ? {} : { ':customer': query.customerId }),
+      ':day': eventPagePartition(query.accountId, query.meterApiName, dayStartMillis),
+      ':from': from,
+      ':to': to,
     },
-    ...(query.customerId === undefined ? {} : { FilterExpression: 'customerId = :customer' }),
     ScanIndexForward: query.ascending,
     Limit: limit,
-    ...(exclusiveStartKey ? { ExclusiveStartKey: exclusiveStartKey } : {}),
+    ...(options.exclusiveStartKey ? { ExclusiveStartKey: options.exclusiveStartKey } : {}),
   };
 }
 
@@ -79,14 +101,22 @@ export function buildGetRawEvent(table: string, accountId: string, meterApiName:
   return { TableName: table, Key: eventKey(accountId, meterApiName, eventId) };
 }
 
+/** The event items behind listed page entries; keys must be distinct (BatchGetItem refuses repeats). */
+export function buildReadListedEvents(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
+  return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })) } } };
+}
+
+/** Meter and event id come from the item's key, which holds them. */
 export function toRawEvent(item: Record<string, unknown>): RawEvent {
+  const key = parseEventKey(item.pk as string);
+  if (!key) throw new Error('not an event item key');
   return {
-    meterApiName: item.meterApiName as string,
+    meterApiName: key.meterApiName,
     customerId: item.customerId as string,
     meterValue: item.meterValue as number,
     meterTimeInMillis: item.meterTimeInMillis as number,
-    ...(item.idSource === 'client' ? { uniqueId: item.eventId as string } : {}),
-    eventId: item.eventId as string,
+    ...(item.idSource === 'client' ? { uniqueId: key.eventId } : {}),
+    eventId: key.eventId,
     dimensions: (item.dimensions as Record<string, string>) ?? {},
     ingestedAtMillis: item.receivedAtMillis as number,
     status: item.status as string,
@@ -101,62 +131,125 @@ export function dayPartitions(fromMillis: number, toMillis: number, ascending: b
   return ascending ? days : days.reverse();
 }
 
-function positionOf(item: Record<string, unknown>): RawEventPosition {
-  return { pk: item.pk as string, sk: item.sk as string, timePk: item.timePk as string, timeSk: item.timeSk as string };
-}
-
-function timeOfPosition(position: RawEventPosition): number {
-  return Number(position.timeSk.slice(0, 13));
-}
+const PAGE_SORT_KEY = /^(\d{2})#(\d{13})#[^#]+$/;
 
 /**
- * Whether a position (from a client's page token) is one this query could have produced: its keys
- * must be those of an event of this account and meter inside the range. Anything else would make
- * DynamoDB refuse the start key, or start the listing somewhere it does not belong.
+ * Whether a position (from a client's page token) is one this query could have produced: a page
+ * key in a day partition of this account, meter and range, within that day's sort-key bounds,
+ * and an entry index a page can have. Anything else would start the listing somewhere it does
+ * not belong, or make DynamoDB refuse the key condition.
  */
 export function isPositionOf(query: RawEventQuery, position: RawEventPosition): boolean {
-  const match = /^(\d{13})#(.+)$/.exec(position.timeSk);
-  if (!match) return false;
-  const time = Number(match[1]);
-  const eventId = match[2]!;
+  const day = dayPartitions(query.fromMillis, query.toMillis, true).find(
+    (start) => eventPagePartition(query.accountId, query.meterApiName, start) === position.pk,
+  );
+  const match = PAGE_SORT_KEY.exec(position.sk);
+  if (day === undefined || !match || eventPageHourPrefix(Number(match[2])) !== `${match[1]}#`) return false;
+  const bounds = pageSortKeyBounds(query, day);
   return (
-    time >= query.fromMillis &&
-    time < query.toMillis &&
-    position.timePk === eventTimePartition(query.accountId, query.meterApiName, time) &&
-    position.pk === eventKey(query.accountId, query.meterApiName, eventId).pk &&
-    position.sk === EVENT_SK
+    position.sk >= bounds.from &&
+    position.sk <= bounds.to &&
+    Number.isInteger(position.entry) &&
+    position.entry >= 0 &&
+    position.entry < MAX_TRANSACTION_ACTIONS
   );
 }
 
-/** Reads raw events in time order across day partitions, up to `limit`, continuing after `after`. */
+/** Whether a page entry is inside the query's range and of its customer, when it names one. */
+export function isEntryOf(query: RawEventQuery, entry: EventPageEntry): boolean {
+  return (
+    entry.meterTimeInMillis >= query.fromMillis &&
+    entry.meterTimeInMillis < query.toMillis &&
+    (query.customerId === undefined || entry.customerId === query.customerId)
+  );
+}
+
+/**
+ * The page entries of a listing, up to `limit`, continuing at `after`: day partitions in listing
+ * order, pages in sort-key order within a day, entries in time order within a page (all reversed
+ * when descending). Pages of one hour may overlap in time, so this is time order per page, not
+ * across the pages of an hour. The next position is that of the next matching entry, so a
+ * position is only returned when there is more to list.
+ */
+async function listPageEntries(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  query: RawEventQuery,
+  after?: RawEventPosition,
+): Promise<{ entries: EventPageEntry[]; next?: RawEventPosition }> {
+  const entries: EventPageEntry[] = [];
+  const days = dayPartitions(query.fromMillis, query.toMillis, query.ascending);
+  const firstDay = after ? days.findIndex((day) => eventPagePartition(query.accountId, query.meterApiName, day) === after.pk) : 0;
+  if (firstDay < 0) return { entries };
+  for (let dayIndex = firstDay; dayIndex < days.length; dayIndex++) {
+    const resume = dayIndex === firstDay ? after : undefined;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      // Every page holds at least one entry, so this many pages are enough when all entries match.
+      const input = buildEventPageDayQuery(table, query, days[dayIndex]!, query.limit - entries.length + 1, {
+        resumeAt: resume?.sk,
+        exclusiveStartKey: startKey,
+      });
+      const result = await ddb.send(new QueryCommand(input));
+      for (const page of result.Items ?? []) {
+        const ordered = decodePageEntries(page.entries as Uint8Array);
+        if (!query.ascending) ordered.reverse();
+        const first = resume && page.sk === resume.sk ? resume.entry : 0;
+        for (let index = first; index < ordered.length; index++) {
+          const entry = ordered[index]!;
+          if (!isEntryOf(query, entry)) continue;
+          if (entries.length === query.limit) return { entries, next: { pk: page.pk as string, sk: page.sk as string, entry: index } };
+          entries.push(entry);
+        }
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+  }
+  return { entries };
+}
+
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * The event items of listed entries, in the entries' order. An entry whose item is gone (expired)
+ * or holds another time (an id reused after its first item expired) is left out. Keys that stay
+ * unprocessed fail the listing rather than silently shorten it.
+ */
+export async function readListedEvents(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  query: Pick<RawEventQuery, 'accountId' | 'meterApiName'>,
+  entries: readonly EventPageEntry[],
+): Promise<RawEvent[]> {
+  const keyOf = (entry: EventPageEntry) => eventKey(query.accountId, query.meterApiName, entry.eventId);
+  const distinct = [...new Map(entries.map((entry) => [keyOf(entry).pk, keyOf(entry)])).values()];
+  const items = new Map<string, Record<string, unknown>>();
+  await forEachLimited(chunks(distinct, BATCH_GET_LIMIT), 4, async (keys) => {
+    let request: BatchGetCommandInput['RequestItems'] = buildReadListedEvents(table, keys).RequestItems;
+    for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt > DEFAULT_BACKOFF.maxAttempts) throw new Error('raw event items stayed unprocessed; retry the listing');
+      if (attempt > 1) await sleep(backoffDelay(DEFAULT_BACKOFF, attempt - 1));
+      const result = await ddb.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of result.Responses?.[table] ?? []) items.set(item.pk as string, item);
+      request = result.UnprocessedKeys;
+    }
+  });
+  return entries.flatMap((entry) => {
+    const item = items.get(keyOf(entry).pk);
+    return item && item.meterTimeInMillis === entry.meterTimeInMillis ? [toRawEvent(item)] : [];
+  });
+}
+
+/** Reads raw events across day partitions, up to `limit`, continuing at `after`. */
 export async function listRawEvents(
   ddb: DynamoDBDocumentClient,
   table: string,
   query: RawEventQuery,
   after?: RawEventPosition,
 ): Promise<RawEventPage> {
-  const events: RawEvent[] = [];
-  const days = dayPartitions(query.fromMillis, query.toMillis, query.ascending);
-  let dayIndex = after ? days.indexOf(Math.floor(timeOfPosition(after) / DAY_MILLIS) * DAY_MILLIS) : 0;
-  if (dayIndex < 0) return { events };
-  let startKey: Record<string, string> | undefined = after ? { ...after } : undefined;
-  let last: RawEventPosition | undefined;
-  while (dayIndex < days.length) {
-    const page = await ddb.send(
-      new QueryCommand(buildRawEventDayQuery(table, query, days[dayIndex]!, query.limit - events.length, startKey)),
-    );
-    for (const item of page.Items ?? []) {
-      events.push(toRawEvent(item));
-      last = positionOf(item);
-    }
-    startKey = page.LastEvaluatedKey as Record<string, string> | undefined;
-    if (!startKey) dayIndex++;
-    if (events.length >= query.limit) {
-      const more = startKey !== undefined || dayIndex < days.length;
-      return more ? { events, next: last! } : { events };
-    }
-  }
-  return { events };
+  const listed = await listPageEntries(ddb, table, query, after);
+  const events = await readListedEvents(ddb, table, query, listed.entries);
+  return listed.next ? { events, next: listed.next } : { events };
 }
 
 export async function getRawEvent(

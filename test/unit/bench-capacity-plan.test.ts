@@ -67,27 +67,32 @@ describe('servicePlan', () => {
 
 describe('tablePlans and hotKeys', () => {
   it('spreads each table part over the partitions its write units need', () => {
-    const [events, index] = tablePlans(inputs);
-    const withInputs = tablePlans({ ...inputs, eventPutWru: 2.5, hourlyRollupWru: 1, customerDayRollupWru: 0.5, minMaxWru: 0.5 });
-    expect(withInputs[0]!.writeUnitsPerSecond).toBeCloseTo(250_000, 6);
-    expect(withInputs[0]!.partitionsForThroughput).toBe(250);
-    expect(withInputs[1]!.writeUnitsPerSecond).toBe(100_000);
-    expect(withInputs[2]!.writeUnitsPerSecond).toBeCloseTo(200_000, 6);
-    expect(events!.storedGb).toBe(index!.storedGb);
+    const withInputs = tablePlans({ ...inputs, eventPutWru: 2.5, pageWru: 0.5, hourlyRollupWru: 1, customerDayRollupWru: 0.5, minMaxWru: 0.5 });
+    expect(withInputs.map((plan) => plan.table)).toEqual(['Events', 'Rollups']);
+    expect(withInputs[0]!.writeUnitsPerSecond).toBeCloseTo(300_000, 6);
+    expect(withInputs[0]!.partitionsForThroughput).toBe(300);
+    expect(withInputs[1]!.writeUnitsPerSecond).toBeCloseTo(200_000, 6);
+  });
+
+  it('stores event items and their pages, each item with its overhead', () => {
+    const [events] = tablePlans(inputs);
+    const [withoutPages] = tablePlans({ ...inputs, pagesPerEvent: 0, pageBytesPerEvent: 0 });
+    const perEvent = inputs.eventItemBytes + 100 + inputs.pageBytesPerEvent + inputs.pagesPerEvent * 100;
+    expect(events!.storedGb / withoutPages!.storedGb).toBeCloseTo(perEvent / (inputs.eventItemBytes + 100), 10);
   });
 
   it('puts the stored-event read on the Events table and the rest of the reads on the rollups', () => {
-    const [events, index, rollups] = tablePlans(inputs);
+    const [events, rollups] = tablePlans(inputs);
     expect(events!.readUnitsPerSecond).toBeCloseTo(100_000 * inputs.storedEventReadRru, 6);
-    expect(index!.readUnitsPerSecond).toBe(0);
     expect(rollups!.readUnitsPerSecond).toBeCloseTo(100_000 * (inputs.readUnitsPerEvent - inputs.storedEventReadRru), 6);
     expect(hotRollupReads(inputs).readUnitsPerSecond).toBeCloseTo(rollups!.readUnitsPerSecond, 6);
   });
 
-  it('finds the time index key of one meter and day far over a partition, and sizes its shards', () => {
-    const [timeIndex] = hotKeys(inputs);
-    expect(timeIndex!.perShardWriteUnits).toBe(100_000);
-    expect(timeIndex!.shardsNeeded).toBe(256);
+  it('sizes the event page key of one meter and day by the page write units alone', () => {
+    const [pages] = hotKeys(inputs);
+    expect(pages!.key).toMatch(/^event pages: EP#/);
+    expect(pages!.perShardWriteUnits).toBeCloseTo(100_000 * inputs.pageWru, 6);
+    expect(hotKeys({ ...inputs, pageWru: 1 })[0]!.shardsNeeded).toBe(256);
   });
 
   it('splits the MIN/MAX units between hourly and customer-day keys in proportion to their ADDs', () => {
@@ -166,9 +171,9 @@ describe('monthlyBill', () => {
   it('scales the per-million cost to the month and is dominated by DynamoDB writes', () => {
     const bill = monthlyBill(inputs);
     const writes = bill.lines.find((line) => line.component === 'DynamoDB writes')!.dollars;
-    const { eventPutWru, indexWru, hourlyRollupWru, customerDayRollupWru, minMaxWru } = inputs;
-    expect(writeUnitsPerEvent(inputs)).toBeCloseTo(4.48, 10);
-    expect(writes).toBeCloseTo(1_000 * (eventPutWru + indexWru + hourlyRollupWru + customerDayRollupWru + minMaxWru) * 0.625, 6);
+    const { eventPutWru, pageWru, hourlyRollupWru, customerDayRollupWru, minMaxWru } = inputs;
+    expect(writeUnitsPerEvent(inputs)).toBeCloseTo(eventPutWru + pageWru + hourlyRollupWru + customerDayRollupWru + minMaxWru, 10);
+    expect(writes).toBeCloseTo(1_000 * writeUnitsPerEvent(inputs) * 0.625, 6);
     expect(writes / bill.total).toBeGreaterThan(0.5);
   });
 });

@@ -14,7 +14,8 @@ const inputs: CostInputs = {
   writeUnitsPerEvent: 3,
   readUnitsPerEvent: 0.5,
   eventItemBytes: 412,
-  eventIndexCopies: 1,
+  pagesPerEvent: 0.1,
+  pageBytesPerEvent: 20,
   retentionDays: 90,
   pointInTimeRecovery: false,
 };
@@ -45,17 +46,20 @@ describe('costPerMillionEvents', () => {
     expect(line(costPerMillionEvents(inputs), 'SQS requests')).toBeCloseTo((21_000 / 1e6) * 0.4, 10);
   });
 
-  it('stores each event and its index copy with the per-item overhead for the retention period', () => {
+  it('stores each event and its share of event pages, each item with its overhead, for the retention period', () => {
     const storage = line(costPerMillionEvents(inputs), 'DynamoDB storage');
-    const expected = ((1e6 * 512 * 2) / 2 ** 30) * (90 / (365.25 / 12)) * 0.25;
+    // 412 + 100 B per event item, plus 20 B of pages and a tenth of a page's 100 B overhead.
+    const expected = ((1e6 * (512 + 20 + 10)) / 2 ** 30) * (90 / (365.25 / 12)) * 0.25;
     expect(storage).toBeCloseTo(expected, 10);
-    expect(line(costPerMillionEvents({ ...inputs, eventIndexCopies: 0 }), 'DynamoDB storage')).toBeCloseTo(expected / 2, 10);
+    const withoutPages = line(costPerMillionEvents({ ...inputs, pagesPerEvent: 0, pageBytesPerEvent: 0 }), 'DynamoDB storage');
+    expect(withoutPages).toBeCloseTo((expected * 512) / 542, 10);
   });
 
   it('adds PITR only when it is on, and totals every line', () => {
     expect(costPerMillionEvents(inputs).some((entry) => entry.component === 'DynamoDB PITR')).toBe(false);
     const lines = costPerMillionEvents({ ...inputs, pointInTimeRecovery: true });
-    expect(line(lines, 'DynamoDB PITR')).toBeGreaterThan(0);
+    // Pages are table data, so PITR covers exactly what storage holds.
+    expect(line(lines, 'DynamoDB PITR') / line(lines, 'DynamoDB storage')).toBeCloseTo(AWS_LIST_PRICES.dynamoDbPitrPerGbMonth / AWS_LIST_PRICES.dynamoDbStoragePerGbMonth, 10);
     expect(totalDollars(lines)).toBeCloseTo(lines.reduce((total, entry) => total + entry.dollars, 0), 12);
   });
 

@@ -57,7 +57,7 @@ describe('runSections', () => {
       title: 'Producer',
       sizes: { quick: null, full: null },
       run: async (ctx) => {
-        ctx.measurements.writeUnits = { writeUnitsPerEvent: 3, writeUnitsPerEventWithoutIndex: 2, readUnitsPerEvent: 0.5, eventItemBytes: 500 };
+        ctx.measurements.writeUnits = { writeUnitsPerEvent: 3, readUnitsPerEvent: 0.5, eventItemBytes: 500, pagesPerEvent: 0.1, pageBytesPerEvent: 20 };
         return result('done');
       },
     };

@@ -50,24 +50,25 @@ describe('generateUsageDataset', () => {
 });
 
 describe('rawEventItems', () => {
-  it('builds the counted event items with their byMeterTime keys', () => {
+  it('builds the counted event items and the pages of the consumer batches they arrive in', () => {
     const account = indexAccountConfiguration(benchAccountConfiguration({ meterApiName: 'api-calls' }));
-    const event = queuedEvent({ eventId: 'e-1', meterTimeInMillis: Date.UTC(2026, 10, 19, 8), dimensions: { region: 'eu-west-1' } });
-    const [item] = rawEventItems('acct', [event], account, Date.UTC(2026, 10, 20), 90);
-    expect(item).toMatchObject({
-      pk: 'EV#acct#api-calls#e-1',
-      sk: 'EVENT',
-      timePk: 'EV#acct#api-calls#2026-11-19',
-      timeSk: `${Date.UTC(2026, 10, 19, 8)}#e-1`,
-      status: 'counted',
-      customerId: 'customer-1',
-      dimensions: { region: 'eu-west-1' },
-    });
+    const hour = Date.UTC(2026, 10, 19, 8);
+    const events = [0, 1, 2, 3, 4].map((index) => queuedEvent({ eventId: `e-${index}`, meterTimeInMillis: hour + index * 1_000, dimensions: { region: 'eu-west-1' } }));
+    let pages = 0;
+    const items = rawEventItems('acct', events, account, Date.UTC(2026, 10, 20), 90, () => `p${++pages}`, 2);
+    expect(items.events).toHaveLength(5);
+    expect(items.events[0]).toMatchObject({ pk: 'EV#acct#api-calls#e-0', sk: 'EVENT', status: 'counted', customerId: 'customer-1', dimensions: { region: 'eu-west-1' } });
+    // Batches of two: three batches, one page each.
+    expect(items.pages.map((page) => [page.pk, page.sk, page.entryCount])).toEqual([
+      ['EP#acct#api-calls#2026-11-19', `08#${hour}#p1`, 2],
+      ['EP#acct#api-calls#2026-11-19', `08#${hour + 2_000}#p2`, 2],
+      ['EP#acct#api-calls#2026-11-19', `08#${hour + 4_000}#p3`, 1],
+    ]);
   });
 
   it('refuses events the consumer would not count', () => {
     const account = indexAccountConfiguration(benchAccountConfiguration({ meterApiName: 'api-calls' }));
-    expect(() => rawEventItems('acct', [queuedEvent({ meterApiName: 'other' })], account, 0, 90)).toThrow('unknown-meter');
+    expect(() => rawEventItems('acct', [queuedEvent({ meterApiName: 'other' })], account, 0, 90, () => 'p')).toThrow('unknown-meter');
   });
 });
 

@@ -14,6 +14,11 @@ describe('itemSizeBytes', () => {
     expect(attributeValueSize([1, 'ab'])).toBe(3 + (1 + 2) + (1 + 2));
   });
 
+  it('counts binary values by their bytes', () => {
+    expect(attributeValueSize(new Uint8Array(300))).toBe(300);
+    expect(itemSizeBytes({ entries: Buffer.alloc(10) })).toBe(7 + 10);
+  });
+
   it('trims leading and trailing zeros of numbers', () => {
     expect(attributeValueSize(1_000_000)).toBe(2);
     expect(attributeValueSize(0.001)).toBe(2);
@@ -32,31 +37,31 @@ describe('request units', () => {
 });
 
 describe('WriteUnitLedger', () => {
-  const tables = { events: 'events', rollups: 'rollups', eventIndexKeys: [['timePk', 'timeSk']] as const };
-  const eventPut = (id: string) => ({
-    Put: { TableName: 'events', Item: { pk: `EV#${id}`, sk: 'EVENT', timePk: 'a#m#2026-11-20', timeSk: `1#${id}` } },
+  const tables = { events: 'events', rollups: 'rollups' };
+  const eventPut = (id: string) => ({ Put: { TableName: 'events', Item: { pk: `EV#a#m#${id}`, sk: 'EVENT' } } });
+  const pagePut = (bytes: number) => ({
+    Put: { TableName: 'events', Item: { pk: 'EP#a#m#2026-11-20', sk: `13#1763650800000#p`, entries: new Uint8Array(bytes) } },
   });
   const rollupAdd = (pk: string) => ({
     Update: { TableName: 'rollups', Key: { pk, sk: 'c#13#' }, UpdateExpression: 'ADD #sum :sum', ExpressionAttributeValues: { ':sum': 3 } },
   });
 
-  it('charges a committed transaction 2 units per item and 1 per index entry, by category', () => {
+  it('charges a committed transaction 2 units per started KB of each item, by category', () => {
     const ledger = new WriteUnitLedger(tables);
-    ledger.transaction({ TransactItems: [eventPut('1'), eventPut('2'), rollupAdd('RH#a#m#2026-11-20#0'), rollupAdd('RD#a#m#2026-11#0')] }, 'committed');
-    const { writeUnits: units } = ledger.totals();
-    expect(units).toMatchObject({ eventPut: 4, timeIndex: 2, hourlyRollupAdd: 2, dailyRollupAdd: 2, cancelledTransaction: 0 });
+    ledger.transaction(
+      { TransactItems: [eventPut('1'), eventPut('2'), pagePut(1_500), rollupAdd('RH#a#m#2026-11-20#0'), rollupAdd('RD#a#m#2026-11#0')] },
+      'committed',
+    );
+    const { writeUnits: units, pages } = ledger.totals();
+    expect(units).toMatchObject({ eventPut: 4, eventPage: 4, hourlyRollupAdd: 2, dailyRollupAdd: 2, cancelledTransaction: 0 });
+    expect(pages).toEqual({ items: 1, bytes: itemSizeBytes(pagePut(1_500).Put.Item) });
   });
 
-  it('charges a cancelled transaction as a whole and writes nothing to the index', () => {
+  it('charges a cancelled transaction as a whole and counts no page as written', () => {
     const ledger = new WriteUnitLedger(tables);
-    ledger.transaction({ TransactItems: [eventPut('1'), rollupAdd('RH#a#m#2026-11-20#0')] }, 'cancelled');
-    expect(ledger.totals().writeUnits).toMatchObject({ cancelledTransaction: 4, eventPut: 0, timeIndex: 0 });
-  });
-
-  it('leaves the index out when the table has none', () => {
-    const ledger = new WriteUnitLedger({ ...tables, eventIndexKeys: [] });
-    ledger.transaction({ TransactItems: [eventPut('1')] }, 'committed');
-    expect(ledger.totals().writeUnits.timeIndex).toBe(0);
+    ledger.transaction({ TransactItems: [eventPut('1'), pagePut(10), rollupAdd('RH#a#m#2026-11-20#0')] }, 'cancelled');
+    expect(ledger.totals().writeUnits).toMatchObject({ cancelledTransaction: 6, eventPut: 0, eventPage: 0 });
+    expect(ledger.totals().pages).toEqual({ items: 0, bytes: 0 });
   });
 
   it('charges conditional MIN/MAX updates 1 unit whether or not their condition held', () => {
@@ -74,11 +79,12 @@ describe('WriteUnitLedger', () => {
     expect(ledger.totals().readUnits).toBe(1.5);
   });
 
-  it('tracks the largest event and rollup items it sized', () => {
+  it('tracks the largest event, page and rollup items it sized', () => {
     const ledger = new WriteUnitLedger(tables);
-    ledger.transaction({ TransactItems: [eventPut('1'), eventPut('12345'), rollupAdd('RH#a')] }, 'committed');
+    ledger.transaction({ TransactItems: [eventPut('1'), eventPut('12345'), pagePut(40), rollupAdd('RH#a')] }, 'committed');
     const { largestItemBytes } = ledger.totals();
     expect(largestItemBytes.event).toBe(itemSizeBytes(eventPut('12345').Put.Item));
+    expect(largestItemBytes.page).toBe(itemSizeBytes(pagePut(40).Put.Item));
     expect(largestItemBytes.rollup).toBe(itemSizeBytes({ pk: 'RH#a', sk: 'c#13#', sum: 3 }));
   });
 });

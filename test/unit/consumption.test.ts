@@ -143,7 +143,10 @@ describe('packTransactions', () => {
           [...planned].sort((a, b) => a.event.eventId.localeCompare(b.event.eventId)),
         );
         for (const plan of plans) {
-          expect(plan.events.length + plan.rollups.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
+          expect(plan.events.length + plan.pages.length + plan.rollups.length).toBeLessThanOrEqual(MAX_TRANSACTION_ACTIONS);
+          expect(plan.pages.map((page) => page.entries.length).reduce((sum, count) => sum + count, 0)).toBe(plan.events.length);
+          const groups = new Set(plan.events.map((event) => `${event.event.meterApiName}|${Math.floor(event.event.meterTimeInMillis / 3_600_000)}`));
+          expect(plan.pages).toHaveLength(groups.size);
           const keys = plan.rollups.map((delta) => `${delta.pk}|${delta.sk}`);
           expect(new Set(keys).size).toBe(keys.length);
           expect(plan.rollups).toEqual(rollupDeltas(plan.events));
@@ -158,6 +161,27 @@ describe('packTransactions', () => {
     const plans = packTransactions(planMessage(messageBody('acct', events), 'm', account));
     expect(plans).toHaveLength(1);
     expect(plans[0]!.rollups).toHaveLength(2);
+    expect(plans[0]!.pages).toHaveLength(1);
+  });
+
+  it('counts the page of each meter-hour among the actions', () => {
+    // 97 events of one customer-hour: 97 Puts + 1 page + 2 rollups = 100 actions.
+    const full = Array.from({ length: 97 }, () => queuedEvent());
+    expect(packTransactions(planMessage(messageBody('acct', full), 'm', account))).toHaveLength(1);
+    const over = Array.from({ length: 98 }, () => queuedEvent());
+    const plans = packTransactions(planMessage(messageBody('acct', over), 'm', account));
+    expect(plans.map((plan) => plan.events.length)).toEqual([97, 1]);
+    // Uncounted events need no rollups, only their page: 99 Puts + 1 page.
+    const uncounted = Array.from({ length: 100 }, () => queuedEvent({ meterApiName: 'gone' }));
+    expect(packTransactions(planMessage(messageBody('acct', uncounted), 'm', account)).map((plan) => plan.events.length)).toEqual([99, 1]);
+  });
+
+  it('keeps uncounted events of one meter-hour together so they share pages', () => {
+    // Alternating hours would put both hours in both transactions: 4 pages. Grouped, 3.
+    const events = Array.from({ length: 150 }, (_, index) => queuedEvent({ meterApiName: 'gone', meterTimeInMillis: Date.UTC(2026, 0, 1, index % 2) }));
+    const plans = packTransactions(planMessage(messageBody('acct', events), 'm', account));
+    expect(plans.map((plan) => plan.pages.length)).toEqual([2, 1]);
+    expect(plans.map((plan) => plan.events.length)).toEqual([98, 52]);
   });
 });
 

@@ -3,7 +3,10 @@ import {
   customerSortPrefix,
   encodeDimensions,
   encodeKeyPart,
-  eventTimeIndexKeys,
+  eventKey,
+  eventPagePartition,
+  eventPageSortKey,
+  parseEventKey,
   MAX_ENCODED_KEY_PART,
   rollupPartitionKey,
   rollupSortKey,
@@ -45,8 +48,7 @@ describe('rollup keys', () => {
     const encoded = encodeDimensions(Object.keys(dimensions), dimensions);
     const sortKey = rollupSortKey('HOUR', '😀'.repeat(128), Date.UTC(2026, 0, 1), encoded);
     expect(bytes(sortKey)).toBeLessThanOrEqual(1024);
-    const { timeSk } = eventTimeIndexKeys('a', 'm', 0, '😀'.repeat(128));
-    expect(bytes(timeSk)).toBeLessThanOrEqual(1024);
+    expect(bytes(eventKey('a'.repeat(64), 'm'.repeat(128), '😀'.repeat(256)).pk)).toBeLessThanOrEqual(2048);
   });
 
   it('tells apart dimension sets that differ only in a long value', () => {
@@ -54,6 +56,23 @@ describe('rollup keys', () => {
     const first = encodeDimensions(order, { a: 'x'.repeat(200), b: '1' });
     const second = encodeDimensions(order, { a: 'x'.repeat(200), b: '2' });
     expect(first).not.toBe(second);
+  });
+});
+
+describe('event keys', () => {
+  it('read account, meter and event id back from an event key, the id taking every later #', () => {
+    expect(parseEventKey(eventKey('acct_1', 'api.calls:v2', 'order#7#x').pk)).toEqual({ accountId: 'acct_1', meterApiName: 'api.calls:v2', eventId: 'order#7#x' });
+    expect(parseEventKey('EV#a#m#')).toBeUndefined();
+    expect(parseEventKey('EP#a#m#2026-01-01')).toBeUndefined();
+    expect(parseEventKey('EV#a#m')).toBeUndefined();
+  });
+
+  it('lay out event pages by UTC day, sorted by hour and then by their earliest event', () => {
+    const time = Date.UTC(2026, 1, 3, 7, 5, 1, 9);
+    expect(eventPagePartition('a', 'm', time)).toBe('EP#a#m#2026-02-03');
+    expect(eventPageSortKey(time, 'p1')).toBe(`07#${time}#p1`);
+    expect(eventPageSortKey(0, 'p')).toBe('00#0000000000000#p');
+    expect(eventPageSortKey(time, 'z') < eventPageSortKey(time + 1, 'a')).toBe(true);
   });
 });
 

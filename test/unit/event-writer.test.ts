@@ -4,12 +4,13 @@ import {
   ResourceNotFoundException,
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, type BatchGetCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand, type BatchGetCommandInput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { planMessage } from '../../functions/domain/consumption.js';
 import { slotCounters } from '../../functions/domain/rollup-items.js';
+import { decodePageEntries } from '../../functions/domain/event-pages.js';
 import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
 import { EventWriter } from '../../functions/store/event-writer.js';
 import { messageBody, queuedEvent } from '../support/events.js';
@@ -24,8 +25,10 @@ const account = indexAccountConfiguration({
 const sleeps: number[] = [];
 
 function writer(maxAttempts = 5) {
+  let pages = 0;
   return new EventWriter(ddb, tables, {
     retentionDays: 90,
+    newPageId: () => `p${++pages}`,
     backoff: { maxAttempts, baseDelayMillis: 10, maxDelayMillis: 100 },
     sleep: async (millis) => {
       sleeps.push(millis);
@@ -103,8 +106,15 @@ describe('EventWriter.write', () => {
     expect(outcome.duplicates[0]!.stored).toMatchObject({ status: 'counted', meterValue: 2 });
     expect(outcome.committed).toEqual([events[0], events[2]]);
     const resent = ddbMock.commandCalls(TransactWriteCommand)[1]!.args[0].input.TransactItems!;
-    const puts = resent.filter((item) => item.Put);
+    const puts = resent.filter((item) => item.Put?.Item!.sk === 'EVENT');
     expect(puts.map((item) => item.Put!.Item!.meterValue)).toEqual([1, 3]);
+    // So is the page: it lists only the two events being written, under a new key.
+    const pages = resent.filter((item) => item.Put && item.Put.Item!.sk !== 'EVENT').map((item) => item.Put!.Item!);
+    expect(pages.map((page) => [page.sk, page.entryCount])).toEqual([[expect.stringMatching(/#p2$/), 2]]);
+    expect(decodePageEntries(pages[0]!.entries as Uint8Array).map((entry) => entry.eventId).sort()).toEqual(
+      [events[0]!.event.eventId, events[2]!.event.eventId].sort(),
+    );
+    expect(resent.slice(0, 3).every((item) => item.Put)).toBe(true);
     // The rollup delta is recomputed without the duplicate: 1 + 3, two events.
     const hourly = resent.find((item) => item.Update)!.Update!;
     expect(Object.values(added(hourly))).toEqual([4, 2]);
@@ -122,7 +132,7 @@ describe('EventWriter.write', () => {
     expect(outcome.committed).toEqual([events[0], events[1]]);
     const transactions = ddbMock.commandCalls(TransactWriteCommand);
     expect(transactions).toHaveLength(1);
-    expect(transactions[0]!.args[0].input.TransactItems!.filter((item) => item.Put).map((item) => item.Put!.Item!.meterValue)).toEqual([1, 2]);
+    expect(transactions[0]!.args[0].input.TransactItems!.filter((item) => item.Put?.Item!.sk === 'EVENT').map((item) => item.Put!.Item!.meterValue)).toEqual([1, 2]);
   });
 
   it('sends no transaction when every event is stored already', async () => {
@@ -173,6 +183,8 @@ describe('EventWriter.write', () => {
 });
 
 describe('EventWriter.write, rollup guards', () => {
+  const hourlyUpdate = (items: NonNullable<TransactWriteCommandInput['TransactItems']>) =>
+    items.find((item) => String(item.Update?.Key?.sk ?? '').endsWith('#*'))!.Update!;
   const hourlyOf = (events: ReturnType<typeof planned>) => events[0]!.rollups[0]!;
 
   it('guards each extreme with the value it read, and moves only the ones that change', async () => {
@@ -187,7 +199,7 @@ describe('EventWriter.write, rollup guards', () => {
     ddbMock.on(TransactWriteCommand).resolves({});
     const outcome = await writer().write(events);
     expect(outcome.committed).toHaveLength(2);
-    const update = ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems![2]!.Update!;
+    const update = hourlyUpdate(ddbMock.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!);
     // Values 1 and 2 against a stored min 1 and max 1: only the max moves, and only if it is still 1.
     const names = update.ExpressionAttributeNames!;
     const maxToken = Object.keys(names).find((token) => names[token] === counters.max)!;
@@ -200,10 +212,11 @@ describe('EventWriter.write, rollup guards', () => {
     const hourly = hourlyOf(events);
     const counters = slotCounters(hourly.slot!.id);
     const moved = { pk: hourly.pk, sk: hourly.sk, [counters.dimensions!]: {}, [counters.sum]: 5, [counters.count]: 1, [counters.min]: 0, [counters.max]: 9 };
-    ddbMock.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'ConditionalCheckFailed', 'None'], { 1: moved })).resolves({});
+    // Event Put, page Put, customer-hour update, customer-day update.
+    ddbMock.on(TransactWriteCommand).rejectsOnce(cancelled(['None', 'None', 'ConditionalCheckFailed', 'None'], { 2: moved })).resolves({});
     const outcome = await writer().write(events);
     expect(outcome.committed).toEqual(events);
-    const [first, second] = ddbMock.commandCalls(TransactWriteCommand).map((call) => call.args[0].input.TransactItems![1]!.Update!);
+    const [first, second] = ddbMock.commandCalls(TransactWriteCommand).map((call) => hourlyUpdate(call.args[0].input.TransactItems!));
     expect(first!.ConditionExpression).toMatch(/^attribute_not_exists/);
     // The stored extremes (0 and 9) already cover the value 1: the second attempt only adds.
     expect(second!.ConditionExpression).toBeUndefined();
@@ -212,7 +225,7 @@ describe('EventWriter.write, rollup guards', () => {
 
   it('gives the events back as failed when the guards keep failing', async () => {
     const events = planned(1);
-    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'ConditionalCheckFailed', 'None']));
+    ddbMock.on(TransactWriteCommand).rejects(cancelled(['None', 'None', 'ConditionalCheckFailed', 'None']));
     const outcome = await writer(3).write(events);
     expect(outcome.failed).toEqual(events);
     expect(outcome.committed).toEqual([]);

@@ -24,9 +24,6 @@ function grantsOf(name: string): Record<string, string[]> {
   return grantsByResource(statements);
 }
 
-const eventsIndexArn = () =>
-  JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [tables.Events, 'Arn'] }, '/index/byMeterTime']] });
-
 const queueArn = () => {
   const statement = policyStatements(stack, template, 'ingest').find((s) => actionsOf(s).includes('sqs:SendMessage'));
   return describeResource(statement!.Resource);
@@ -44,11 +41,10 @@ describe('IAM grants per function', () => {
     expect(grantsOf(name)).toEqual(expected);
   });
 
-  it('lets usage-events read Config and the Events table with its time index', () => {
+  it('lets usage-events read Config and the Events table (events and their pages), no index', () => {
     expect(grantsOf('usage-events')).toEqual({
       [`${tables.Config}.Arn`]: READ,
       [`${tables.Events}.Arn`]: READ,
-      [eventsIndexArn()]: READ,
     });
   });
 
@@ -61,7 +57,6 @@ describe('IAM grants per function', () => {
     expect(grantsOf('consumer')).toEqual({
       [`${tables.Config}.Arn`]: READ,
       [`${tables.Events}.Arn`]: READ_WRITE,
-      [eventsIndexArn()]: READ,
       [`${tables.Rollups}.Arn`]: READ_WRITE,
       [queueArn()]: CONSUME,
     });
