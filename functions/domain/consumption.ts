@@ -113,7 +113,7 @@ function isQueuedEvent(value: unknown): value is QueuedEvent {
 }
 
 /** Identifies the content of an event, to tell a true duplicate from a reused id with other data. */
-export function payloadHash(event: QueuedEvent): string {
+export function payloadHash(event: Pick<QueuedEvent, 'customerId' | 'meterValue' | 'meterTimeInMillis' | 'dimensions'>): string {
   const dimensions = Object.keys(event.dimensions)
     .sort()
     .map((name) => [name, event.dimensions[name]]);
@@ -324,17 +324,32 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The fields of a stored event item that tell a true duplicate from a reused id. */
+/**
+ * The fields of a stored event item that tell a true duplicate from a reused id. The item keeps
+ * the payload itself, so its hash is computed from it rather than stored next to it.
+ */
 export interface StoredEventFields {
+  readonly customerId?: unknown;
+  readonly meterValue?: unknown;
+  readonly meterTimeInMillis?: unknown;
+  readonly dimensions?: unknown;
+  /** Items written before the hash was derived carry it. */
   readonly payloadHash?: unknown;
   readonly conflictingPayloadHash?: unknown;
 }
 
+/** The payload hash of a stored event, or undefined when the item lacks the payload. */
+export function storedPayloadHash(stored: StoredEventFields): string | undefined {
+  if (typeof stored.payloadHash === 'string') return stored.payloadHash;
+  const { customerId, meterValue, meterTimeInMillis, dimensions } = stored;
+  if (typeof customerId !== 'string' || typeof meterValue !== 'number' || typeof meterTimeInMillis !== 'number' || !isJsonObject(dimensions)) {
+    return undefined;
+  }
+  return payloadHash({ customerId, meterValue, meterTimeInMillis, dimensions: dimensions as Record<string, string> });
+}
+
 /** A duplicate whose payload differs from the stored one and has not been flagged yet. */
 export function isUnflaggedConflict(planned: Pick<PlannedEvent, 'payloadHash'>, stored: StoredEventFields): boolean {
-  return (
-    typeof stored.payloadHash === 'string' &&
-    stored.payloadHash !== planned.payloadHash &&
-    stored.conflictingPayloadHash !== planned.payloadHash
-  );
+  const storedHash = storedPayloadHash(stored);
+  return storedHash !== undefined && storedHash !== planned.payloadHash && stored.conflictingPayloadHash !== planned.payloadHash;
 }

@@ -85,7 +85,7 @@ export async function consumeBatch(records: readonly SQSRecord[], deps: ConsumeD
 
     // What is now stored under each key this batch wrote or found, to judge the dropped copies by.
     const storedByKey = new Map<string, StoredEventFields>();
-    for (const event of outcome.committed) storedByKey.set(keyOf(event), { payloadHash: event.payloadHash });
+    for (const event of outcome.committed) storedByKey.set(keyOf(event), event.event);
     for (const { planned: event, stored } of outcome.duplicates) storedByKey.set(keyOf(event), stored);
     const candidates = [
       ...outcome.duplicates,

@@ -42,7 +42,6 @@ export function eventItem(planned: PlannedEvent, retentionDays: number): Record<
     meterTimeInMillis: event.meterTimeInMillis,
     dimensions: event.dimensions,
     status: planned.status,
-    payloadHash: planned.payloadHash,
     receivedAtMillis: planned.receivedAtMillis,
     expiresAt: expiresAt(planned.receivedAtMillis, retentionDays),
   };
@@ -188,11 +187,11 @@ export function buildReadStoredEvents(table: string, keys: readonly { pk: string
 
 /**
  * Reads the rollup items a batch will write, so its transactions carry the right guards the first
- * time. Strongly consistent, because a stale copy costs a cancelled transaction; a wrong guess is
- * never wrong data, since every guard is checked by DynamoDB.
+ * time. Eventually consistent, at half the price: a copy a moment stale costs at most a cancelled
+ * attempt, and a wrong guess is never wrong data, since every guard is checked by DynamoDB.
  */
 export function buildReadRollups(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
-  return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })), ConsistentRead: true } } };
+  return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })) } } };
 }
 
 /** The stored event stays counted once; the flag tells its owner the id was reused with other data. */

@@ -11,6 +11,7 @@ import {
   rollupDeltas,
   isUnflaggedConflict,
 } from '../../functions/domain/consumption.js';
+import type { QueuedEvent } from '../../functions/domain/events.js';
 import type { MeterDefinition } from '../../functions/domain/meters.js';
 import { indexAccountConfiguration } from '../../functions/store/account-config-cache.js';
 import { messageBody, queuedEvent } from '../support/events.js';
@@ -71,7 +72,8 @@ describe('planMessage', () => {
 describe('payloadHash', () => {
   it('ignores dimension order and the event id, and sees every counted field', () => {
     const base = queuedEvent({ dimensions: { a: '1', b: '2' } });
-    expect(payloadHash({ ...base, eventId: 'other', dimensions: { b: '2', a: '1' } })).toBe(payloadHash(base));
+    const other: QueuedEvent = { ...base, eventId: 'other', dimensions: { b: '2', a: '1' } };
+    expect(payloadHash(other)).toBe(payloadHash(base));
     expect(payloadHash({ ...base, meterValue: 2 })).not.toBe(payloadHash(base));
     expect(payloadHash({ ...base, customerId: 'x' })).not.toBe(payloadHash(base));
     expect(payloadHash({ ...base, meterTimeInMillis: base.meterTimeInMillis + 1 })).not.toBe(payloadHash(base));
@@ -191,5 +193,13 @@ describe('isUnflaggedConflict', () => {
     expect(isUnflaggedConflict({ payloadHash: 'b' }, { payloadHash: 'a' })).toBe(true);
     expect(isUnflaggedConflict({ payloadHash: 'b' }, { payloadHash: 'a', conflictingPayloadHash: 'b' })).toBe(false);
     expect(isUnflaggedConflict({ payloadHash: 'b' }, {})).toBe(false);
+  });
+
+  it('derives the stored hash from the stored payload when the item does not carry one', () => {
+    const stored = { customerId: 'c', meterValue: 2, meterTimeInMillis: 5, dimensions: { b: '2', a: '1' } };
+    const same = payloadHash(queuedEvent({ customerId: 'c', meterValue: 2, meterTimeInMillis: 5, dimensions: { a: '1', b: '2' } }));
+    expect(isUnflaggedConflict({ payloadHash: same }, stored)).toBe(false);
+    expect(isUnflaggedConflict({ payloadHash: same }, { ...stored, meterValue: 3 })).toBe(true);
+    expect(isUnflaggedConflict({ payloadHash: same }, { ...stored, meterValue: 3, conflictingPayloadHash: same })).toBe(false);
   });
 });

@@ -48,7 +48,6 @@ describe('buildEventTransaction', () => {
       meterTimeInMillis: TIME,
       dimensions: { region: 'us' },
       status: 'counted',
-      payloadHash: planned[0]!.payloadHash,
       receivedAtMillis: Date.UTC(2026, 10, 20, 11),
       expiresAt: Date.UTC(2026, 10, 20, 11) / 1000 + 90 * 86_400,
     });
