@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { TransactWriteCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
-import { planMessage, rollupDeltas, type PlannedEvent, type RollupDelta } from '../functions/domain/consumption.js';
+import { packTransactions, planMessage, rollupDeltas, type PlannedEvent, type RollupDelta } from '../functions/domain/consumption.js';
 import { consumeBatch, type ConsumeDependencies } from '../functions/pipeline/consume-batch.js';
 import { AccountConfigCache, type AccountMeters } from '../functions/store/account-config-cache.js';
 import { countersOf } from '../functions/domain/rollup-items.js';
-import { eventItem, type DataTables } from '../functions/store/event-commands.js';
+import { buildEventTransaction, eventItem, type DataTables } from '../functions/store/event-commands.js';
 import { EventWriter } from '../functions/store/event-writer.js';
 import { cancellationReasons } from '../functions/store/dynamo.js';
 import { forEachLimited } from '../functions/store/retry.js';
@@ -218,6 +218,35 @@ export function naiveConsumer(
         });
       }),
     result: () => ({ deliveredEvents: processed, elapsedMillis: clock.elapsed(), requests: { ...requests } }),
+  };
+}
+
+/**
+ * Not a consumer: the ceiling of any exactly-once consumer that keeps one item per event. It sends
+ * only the transactions of event Puts and pages Tally would send (packed the same way, 4 in
+ * flight), with no rollups and no reads, and skips events it already wrote. What DynamoDB Local
+ * does with that alone bounds the ratio any such design can reach here.
+ */
+export function eventPutsOnly(spec: WorkloadSpec, ddb: DynamoDBDocumentClient, tables: DataTables): BenchConsumer {
+  const account = naiveAccount(spec);
+  const requests: Record<string, number> = {};
+  const counted = countingClient(ddb, countInto(requests));
+  const clock = busyClock();
+  const written = new Set<string>();
+  let delivered = 0;
+  return {
+    consume: (batch) =>
+      clock.measure(async () => {
+        const events = batch
+          .flatMap((message) => planMessage(message.body, message.messageId, account))
+          .filter((planned) => !written.has(planned.key.pk) && written.add(planned.key.pk))
+          .map((planned) => ({ ...planned, rollups: [] }));
+        await forEachLimited(packTransactions(events), 4, async (plan) => {
+          await counted.send(new TransactWriteCommand(buildEventTransaction(tables, plan, new Map(), RETENTION_DAYS)));
+        });
+        delivered += eventCount(batch);
+      }),
+    result: () => ({ deliveredEvents: delivered, elapsedMillis: clock.elapsed(), requests: { ...requests } }),
   };
 }
 

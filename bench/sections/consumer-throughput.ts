@@ -1,5 +1,5 @@
 import type { TableNames } from '../../local/tables.js';
-import { naiveConsumer, runInTurns, tallyConsumer, type ConsumerRun } from '../consumers.js';
+import { eventPutsOnly, naiveConsumer, runInTurns, tallyConsumer, type ConsumerRun } from '../consumers.js';
 import { throttled, type BenchContext, type BenchSection } from '../harness.js';
 import { formatCount, formatNumber, formatRatio } from '../report.js';
 import { expectedRollupTotals, rollupDifferences, scanRollupTotals } from '../rollup-totals.js';
@@ -74,6 +74,7 @@ export const consumerThroughput: BenchSection<ConsumerSize> = {
     const workload = generateWorkload({ ...DEFAULT_WORKLOAD, uniqueEvents: size.uniqueEvents, idSource: 'client' });
     const tallyTables = await context.createTables('consumer-tally');
     const naiveTables = await context.createTables('consumer-naive');
+    const ceilingTables = await context.createTables('consumer-ceiling');
 
     context.progress(
       `  ${workload.batches.length} batches, each through Tally's consumer (consumeBatch + EventWriter) and then the naive one ` +
@@ -81,9 +82,12 @@ export const consumerThroughput: BenchSection<ConsumerSize> = {
     );
     const tallyUnderTest = tallyConsumer(workload.spec, context.ddb, dataTables(tallyTables), progressReporter(context, 'tally'));
     const naiveUnderTest = naiveConsumer(workload.spec, context.ddb, dataTables(naiveTables), size.naiveConcurrency, progressReporter(context, 'naive'));
-    await runInTurns(workload.batches, [tallyUnderTest, naiveUnderTest]);
+    const ceilingUnderTest = eventPutsOnly(workload.spec, context.ddb, dataTables(ceilingTables));
+    await runInTurns(workload.batches, [tallyUnderTest, naiveUnderTest, ceilingUnderTest]);
     const tally = tallyUnderTest.result();
     const naive = naiveUnderTest.result();
+    const ceiling = ceilingUnderTest.result();
+    const ceilingRate = eventsPerSecond(ceiling, ceiling.elapsedMillis);
     reportRun(context, 'tally', tally);
     reportRun(context, 'naive', naive);
     await verifyTotals(context, workload, tallyTables, naiveTables);
@@ -117,6 +121,7 @@ export const consumerThroughput: BenchSection<ConsumerSize> = {
         { metric: 'Tally consumer, events/s (DynamoDB Local)', value: formatNumber(tallyRate, 0) },
         { metric: 'naive consumer, events/s (DynamoDB Local)', value: formatNumber(naiveRate, 0) },
         { metric: 'Tally transaction phase alone vs naive', value: formatRatio(writePhaseRate / naiveRate) },
+        { metric: 'ceiling: event Puts and pages alone vs naive', value: formatRatio(ceilingRate / naiveRate) },
         { metric: 'rollups equal to the unique events, both consumers', value: 'yes' },
       ],
       tables: [
@@ -127,6 +132,7 @@ export const consumerThroughput: BenchSection<ConsumerSize> = {
             row('naive: one TransactWriteItems per event', naive, naive.elapsedMillis, naive.requests),
             row('Tally: whole consumer (consumeBatch)', tally, tally.elapsedMillis, tally.requests),
             row('Tally: stored-event and rollup reads, exactly-once transactions (EventWriter.write)', tally, tally.writeMillis, tally.writeRequests),
+            row('ceiling: the same event Puts and pages, no rollups, no reads', ceiling, ceiling.elapsedMillis, ceiling.requests),
           ],
         },
       ],
@@ -134,7 +140,7 @@ export const consumerThroughput: BenchSection<ConsumerSize> = {
         describeWorkload(workload),
         `Tally's consumer is the real one: consumeBatch with EventWriter (4 transactions in flight per batch) against DynamoDB Local, fed one event-source batch at a time as one consumer invocation takes them; the two consumers take turns batch by batch and each is timed only while it works, so background load on the machine falls on both alike. Tally's mean batch took ${formatNumber(tally.elapsedMillis / workload.batches.length / 1000, 2)} s for ${formatCount(Math.round(tally.deliveredEvents / workload.batches.length))} events. The naive consumer sends, per event, one TransactWriteItems with the event Put (attribute_not_exists) and the ADDs to its customer-hour slot and customer-day item (the same items and counters Tally writes) and does no MIN/MAX, so it does strictly less work. After both runs every rollup item was read back: sums and counts per customer, period and combination of both consumers (and Tally's MIN/MAX) equal those computed from the unique events.`,
         `DynamoDB Local serializes transactions whatever the concurrency (here the naive consumer's 3-item transactions ran at ${formatNumber(naiveRate, 0)}/s), and a single-item UpdateItem costs it about as much as a small transaction. That is the regime where batching matters: the comparison counts requests more than bytes. On AWS both consumers would run many invocations in parallel and DynamoDB would not serialize them, so the absolute events/s here say nothing about AWS; the ratio and the requests per event do.`,
-        `Reading: the transaction phase packs about ${formatNumber(tally.deliveredEvents / (tally.requests.TransactWrite ?? 1), 0)} events per TransactWriteItems and is ${formatRatio(writePhaseRate / naiveRate)} the naive consumer; MIN and MAX ride in the same transactions (guarded by the extremes read just before), so the consumer sends no UpdateItem of its own. ${verdict(ratio)}`,
+        `Reading: the transaction phase packs about ${formatNumber(tally.deliveredEvents / (tally.requests.TransactWrite ?? 1), 0)} events per TransactWriteItems and is ${formatRatio(writePhaseRate / naiveRate)} the naive consumer; MIN and MAX ride in the same transactions (guarded by the extremes read just before), so the consumer sends no UpdateItem of its own. ${verdict(ratio)} The ceiling row sends nothing but the event Puts and pages Tally sends, packed the same way, with no rollups and no reads (it is not exactly-once; it skips events it wrote before): ${formatRatio(ceilingRate / naiveRate)} the naive consumer. No consumer that writes one item per counted event inside a transaction, which exactly-once needs, can beat that here, because DynamoDB Local's cost is per item written in a transaction (${formatNumber(ceilingRate, 0)} events a second at best when each costs one Put, against ${formatNumber(naiveRate * 3, 0)} items a second in the naive consumer's 3-item transactions). Tally reaches ${formatNumber((tallyRate / ceilingRate) * 100, 0)}% of that ceiling while also keeping the rollups and reading what it needs.`,
       ],
     };
   },
