@@ -23,34 +23,31 @@ export interface PlanInputs {
   /** Measured request mix of the consumer, per event (bench/RESULTS.md, sections 1 and 2). */
   readonly storedEventReadsPerEvent: number;
   readonly transactionsPerEvent: number;
-  readonly minMaxReadsPerEvent: number;
-  readonly minMaxUpdatesPerEvent: number;
+  /** BatchGetItems of rollup items before the transactions (so they carry the right guards). */
+  readonly rollupReadsPerEvent: number;
   /** Measured WRU per event by table part. */
   readonly eventPutWru: number;
   /** The event page Put, one per meter-hour of a transaction, shared by its events (Events table, EP# keys). */
   readonly pageWru: number;
   readonly hourlyRollupWru: number;
   readonly customerDayRollupWru: number;
-  readonly minMaxWru: number;
-  /** Measured RRU per event, all reads; the stored-event read (on the Events table) is part of it, the rest reads rollup extremes. */
+  /** Measured RRU per event, all reads; the stored-event read (on the Events table) is part of it, the rest reads rollup items. */
   readonly readUnitsPerEvent: number;
   readonly storedEventReadRru: number;
   readonly eventItemBytes: number;
   /** Event page items per event, and their bytes per event. */
   readonly pagesPerEvent: number;
   readonly pageBytesPerEvent: number;
-  /** Latencies on AWS (assumptions): a 100-action TransactWriteItems, a single UpdateItem, a 100-key BatchGetItem. */
+  /** Latencies on AWS (assumptions): a 100-action TransactWriteItems, a 100-key BatchGetItem. */
   readonly transactionMillis: number;
-  readonly updateMillis: number;
   readonly batchGetMillis: number;
-  /** Requests in flight within one invocation: stored-event reads and transactions / MIN/MAX updates (MIN/MAX reads go one at a time). */
+  /** Requests in flight within one invocation: reads and transactions. */
   readonly transactionsInFlight: number;
-  readonly updatesInFlight: number;
   readonly retentionDays: number;
-  /** Share of all events from the busiest customer, and share of its events on its busiest hourly item (one dimension combination). */
+  /** Share of all events from the busiest customer, and share of its events on its busiest hourly item (its customer-hour item). */
   readonly hotCustomerShare: number;
   readonly hotHourlyItemShareOfCustomer: number;
-  /** Events of one rollup item a transaction can carry (100 actions minus the hourly and customer-day ADDs). */
+  /** Events of one rollup item a transaction can carry (100 actions minus the page and the rollup updates). */
   readonly maxEventsPerTransactionPerItem: number;
   readonly rollupShards: number;
 }
@@ -73,31 +70,27 @@ export const DEFAULT_PLAN_INPUTS: PlanInputs = {
   eventsPerConsumerBatch: 100 * 100,
   // One eventually consistent BatchGetItem per 100 events, before the transactions.
   storedEventReadsPerEvent: 1 / 100,
-  // Section 1: 21,100 delivered events in 318 TransactWriteItems (about 66 each) and 113 MIN/MAX BatchGetItems.
-  transactionsPerEvent: 318 / 21_100,
-  minMaxReadsPerEvent: 113 / 21_100,
-  minMaxUpdatesPerEvent: 0.14,
+  // Section 1: 21,100 delivered events in 300 TransactWriteItems (about 70 each) and 96 BatchGetItems of rollup items.
+  transactionsPerEvent: 300 / 21_100,
+  rollupReadsPerEvent: 96 / 21_100,
   eventPutWru: 2,
-  // Section 2 at full size with event pages: 0.08 WRU, 0.02 pages and 29.3 page bytes per event.
-  pageWru: 0.08,
-  hourlyRollupWru: 0.9,
-  customerDayRollupWru: 0.44,
-  minMaxWru: 0.14,
-  // No WRU for cancelled transactions: the events already stored are read first (0.5 RRU each,
-  // part of the 0.84) and kept out of them, so a resent event no longer cancels one.
-  readUnitsPerEvent: 0.84,
+  // Section 2: 0.07 WRU, 0.02 pages and 29 page bytes per event.
+  pageWru: 0.07,
+  hourlyRollupWru: 0.49,
+  customerDayRollupWru: 0.43,
+  // No WRU for cancelled transactions: the events already stored are read first (0.5 RRU each)
+  // and kept out of them, and the rollup items too, so the guards hold on the first try.
+  readUnitsPerEvent: 0.73,
   storedEventReadRru: 0.5,
   eventItemBytes: 306,
   pagesPerEvent: 0.02,
   pageBytesPerEvent: 29.3,
   transactionMillis: 50,
-  updateMillis: 6,
   batchGetMillis: 10,
   transactionsInFlight: 4,
-  updatesInFlight: 16,
   retentionDays: 90,
   hotCustomerShare: 0.13,
-  hotHourlyItemShareOfCustomer: 0.3,
+  hotHourlyItemShareOfCustomer: 1,
   maxEventsPerTransactionPerItem: 98,
   rollupShards: 4,
 };
@@ -136,23 +129,20 @@ export function readShardsFor(readUnitsPerSecond: number, utilization = TARGET_U
 /** Milliseconds of one consumer invocation per event, by step, on AWS. */
 export interface ConsumerTime {
   readonly storedEventReads: number;
+  readonly rollupReads: number;
   readonly transactions: number;
-  readonly minMaxReads: number;
-  readonly minMaxUpdates: number;
   readonly total: number;
 }
 
 /**
- * The consumer's steps run one after the other: the stored-event reads and then the transactions
- * (each `transactionsInFlight` at a time), then the MIN/MAX step, which reads the extremes of 100
- * rollup items at a time and sends that chunk's updates `updatesInFlight` at a time.
+ * The consumer's steps run one after the other, each `transactionsInFlight` requests at a time: the
+ * stored-event reads, the rollup reads, then the transactions (MIN and MAX ride in them).
  */
 export function consumerMillisPerEvent(inputs: PlanInputs): ConsumerTime {
   const storedEventReads = (inputs.storedEventReadsPerEvent * inputs.batchGetMillis) / inputs.transactionsInFlight;
+  const rollupReads = (inputs.rollupReadsPerEvent * inputs.batchGetMillis) / inputs.transactionsInFlight;
   const transactions = (inputs.transactionsPerEvent * inputs.transactionMillis) / inputs.transactionsInFlight;
-  const minMaxReads = inputs.minMaxReadsPerEvent * inputs.batchGetMillis;
-  const minMaxUpdates = (inputs.minMaxUpdatesPerEvent * inputs.updateMillis) / inputs.updatesInFlight;
-  return { storedEventReads, transactions, minMaxReads, minMaxUpdates, total: storedEventReads + transactions + minMaxReads + minMaxUpdates };
+  return { storedEventReads, rollupReads, transactions, total: storedEventReads + rollupReads + transactions };
 }
 
 /** Events/s one consumer invocation sustains on AWS. */
@@ -172,7 +162,7 @@ export interface TablePlan {
   readonly partitionsForStorage: number;
 }
 
-/** The MIN/MAX step's reads of rollup extremes: all reads but the stored-event read. */
+/** The reads of rollup items before the transactions: all reads but the stored-event read. */
 export const rollupReadUnitsPerEvent = (inputs: PlanInputs) => inputs.readUnitsPerEvent - inputs.storedEventReadRru;
 
 export function tablePlans(inputs: PlanInputs): TablePlan[] {
@@ -197,7 +187,7 @@ export function tablePlans(inputs: PlanInputs): TablePlan[] {
     plan('Events', rate * (inputs.eventPutWru + inputs.pageWru), rate * inputs.storedEventReadRru, eventGb),
     plan(
       'Rollups',
-      rate * (inputs.hourlyRollupWru + inputs.customerDayRollupWru + inputs.minMaxWru),
+      rate * (inputs.hourlyRollupWru + inputs.customerDayRollupWru),
       rate * rollupReadUnitsPerEvent(inputs),
       0,
     ),
@@ -212,15 +202,9 @@ export interface HotKey {
   readonly shardsNeeded: number;
 }
 
-/**
- * One busy meter: the partition keys all of its events write to. The MIN/MAX units are not measured
- * per granularity; they are split in proportion to the ADD units, since both grow with the number of
- * items per event (an item shared by fewer events is more often new to a batch or moved by one).
- */
+/** One busy meter: the partition keys all of its events write to. */
 export function hotKeys(inputs: PlanInputs): HotKey[] {
   const rate = inputs.peakEventsPerSecond;
-  const adds = inputs.hourlyRollupWru + inputs.customerDayRollupWru;
-  const minMaxShare = (addWru: number) => (adds > 0 ? (inputs.minMaxWru * addWru) / adds : 0);
   const key = (name: string, writeUnitsPerSecond: number, todayShards: number): HotKey => ({
     key: name,
     writeUnitsPerSecond,
@@ -230,16 +214,12 @@ export function hotKeys(inputs: PlanInputs): HotKey[] {
   });
   return [
     key('event pages: EP#<account>#<meter>#<day>', rate * inputs.pageWru, 1),
-    key('hourly rollups: RH#<account>#<meter>#<day>#<shard>', rate * (inputs.hourlyRollupWru + minMaxShare(inputs.hourlyRollupWru)), inputs.rollupShards),
-    key(
-      'customer-day rollups: RD#<account>#<meter>#<month>#<shard>',
-      rate * (inputs.customerDayRollupWru + minMaxShare(inputs.customerDayRollupWru)),
-      inputs.rollupShards,
-    ),
+    key('hourly rollups: RH#<account>#<meter>#<day>#<shard>', rate * inputs.hourlyRollupWru, inputs.rollupShards),
+    key('customer-day rollups: RD#<account>#<meter>#<month>#<shard>', rate * inputs.customerDayRollupWru, inputs.rollupShards),
   ];
 }
 
-/** The MIN/MAX reads of one meter's rollups, all on one kind of key (the worst case): shards they alone would need. */
+/** The rollup reads of one meter, all on one kind of key (the worst case): shards they alone would need. */
 export function hotRollupReads(inputs: PlanInputs): { readUnitsPerSecond: number; shardsNeeded: number } {
   const readUnitsPerSecond = inputs.peakEventsPerSecond * rollupReadUnitsPerEvent(inputs);
   return { readUnitsPerSecond, shardsNeeded: readShardsFor(readUnitsPerSecond) };
@@ -257,7 +237,8 @@ export interface HotItem {
 
 /**
  * The busiest rollup items, hottest first: the busiest customer's customer-day item, which every one
- * of its events updates, and its busiest hourly item (one dimension combination).
+ * of its events updates, and its busiest hourly item (its customer-hour item, which holds up to 8
+ * dimension combinations).
  */
 export function hotItems(inputs: PlanInputs): HotItem[] {
   const customerEvents = inputs.peakEventsPerSecond * inputs.hotCustomerShare;
@@ -467,7 +448,7 @@ export function servicePlan(inputs: PlanInputs): ServicePlan {
 }
 
 export const writeUnitsPerEvent = (inputs: PlanInputs) =>
-  inputs.eventPutWru + inputs.pageWru + inputs.hourlyRollupWru + inputs.customerDayRollupWru + inputs.minMaxWru;
+  inputs.eventPutWru + inputs.pageWru + inputs.hourlyRollupWru + inputs.customerDayRollupWru;
 
 /** The monthly bill of `eventsPerMonth` at the plan's batch size, with the consumer time AWS would bill. */
 export function monthlyBill(inputs: PlanInputs): { lines: { component: string; dollars: number }[]; total: number } {
@@ -514,8 +495,8 @@ function printPlan(inputs: PlanInputs): void {
   );
   console.log(
     `    time per event ${fmt(time.total * 1000)} µs: stored-event reads ${fmt(time.storedEventReads * 1000)} (${percent(time.storedEventReads / time.total)}), ` +
-      `transactions ${fmt(time.transactions * 1000)} (${percent(time.transactions / time.total)}), MIN/MAX reads ${fmt(time.minMaxReads * 1000)} (${percent(time.minMaxReads / time.total)}), ` +
-      `MIN/MAX updates ${fmt(time.minMaxUpdates * 1000)} (${percent(time.minMaxUpdates / time.total)}); ${fmt(inputs.eventsPerConsumerBatch)} events per invocation take ${fmt((inputs.eventsPerConsumerBatch * time.total) / 1000, 1)} s`,
+      `rollup reads ${fmt(time.rollupReads * 1000)} (${percent(time.rollupReads / time.total)}), transactions ${fmt(time.transactions * 1000)} (${percent(time.transactions / time.total)}); ` +
+      `${fmt(inputs.eventsPerConsumerBatch)} events per invocation take ${fmt((inputs.eventsPerConsumerBatch * time.total) / 1000, 1)} s`,
   );
   console.log(`  SQS: ${fmt(services.sqsMessagesPerSecond)} messages/s, ~${fmt(services.sqsInFlightMessages)} in flight (standard-queue limit ${fmt(AWS_DEFAULT_QUOTAS.sqsStandardInFlightMessages)})`);
   console.log(`  Lambda total: ${fmt(services.ingestConcurrency + services.consumerConcurrency)} concurrent (account default ${fmt(AWS_DEFAULT_QUOTAS.lambdaConcurrentExecutions)}); with single-event requests ${fmt(services.singleEventIngestConcurrency + services.consumerConcurrency)}`);
@@ -532,11 +513,11 @@ function printPlan(inputs: PlanInputs): void {
   }
   const reads = hotRollupReads(inputs);
   console.log(
-    `  rollup reads (MIN/MAX step): ${fmt(reads.readUnitsPerSecond)} RRU/s over ${inputs.rollupShards} key(s) = ${fmt(reads.readUnitsPerSecond / inputs.rollupShards)} per key; ` +
+    `  rollup reads (before the transactions): ${fmt(reads.readUnitsPerSecond)} RRU/s over ${inputs.rollupShards} key(s) = ${fmt(reads.readUnitsPerSecond / inputs.rollupShards)} per key; ` +
       `all on one kind of key they would need ${fmt(reads.shardsNeeded)} shards (limit ${fmt(AWS_DEFAULT_QUOTAS.dynamoDbPartitionReadUnitsPerSecond)} RCU per partition)`,
   );
   const items = hotItems(inputs);
-  console.log(`\nHottest rollup items (busiest customer ${inputs.hotCustomerShare * 100}% of traffic, ${inputs.hotHourlyItemShareOfCustomer * 100}% of it on one dimension combination)`);
+  console.log(`\nHottest rollup items (busiest customer ${inputs.hotCustomerShare * 100}% of traffic, ${inputs.hotHourlyItemShareOfCustomer * 100}% of it on its customer-hour item)`);
   for (const item of items) {
     console.log(
       `  ${item.item}: ${fmt(item.eventsPerSecond)} events/s, ${fmt(item.eventsPerBatch)} per consumer batch, ${fmt(item.transactionsPerSecond)} transactions/s, ` +

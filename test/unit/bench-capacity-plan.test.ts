@@ -40,9 +40,10 @@ describe('shardsFor', () => {
 describe('consumerMillisPerEvent', () => {
   it('adds the steps of one invocation, each divided by the requests it has in flight', () => {
     const time = consumerMillisPerEvent(inputs);
-    expect(time.total).toBeCloseTo(time.storedEventReads + time.transactions + time.minMaxReads + time.minMaxUpdates, 10);
+    expect(time.total).toBeCloseTo(time.storedEventReads + time.rollupReads + time.transactions, 10);
     expect(time.storedEventReads).toBeCloseTo((0.01 * inputs.batchGetMillis) / inputs.transactionsInFlight, 10);
-    expect(time.transactions).toBeCloseTo(((318 / 21_100) * inputs.transactionMillis) / inputs.transactionsInFlight, 10);
+    expect(time.transactions).toBeCloseTo((inputs.transactionsPerEvent * inputs.transactionMillis) / inputs.transactionsInFlight, 10);
+    expect(time.rollupReads).toBeCloseTo((inputs.rollupReadsPerEvent * inputs.batchGetMillis) / inputs.transactionsInFlight, 10);
     expect(consumerEventsPerSecond(inputs)).toBeCloseTo(1000 / time.total, 6);
   });
 });
@@ -60,18 +61,17 @@ describe('servicePlan', () => {
   });
 
   it('needs more consumers when the MIN/MAX step sends more requests per event', () => {
-    expect(servicePlan({ ...inputs, minMaxUpdatesPerEvent: 3 }).consumerConcurrency).toBeGreaterThan(servicePlan(inputs).consumerConcurrency);
-    expect(servicePlan({ ...inputs, minMaxReadsPerEvent: 0.05 }).consumerConcurrency).toBeGreaterThan(servicePlan(inputs).consumerConcurrency);
+    expect(servicePlan({ ...inputs, rollupReadsPerEvent: 0.05 }).consumerConcurrency).toBeGreaterThan(servicePlan(inputs).consumerConcurrency);
   });
 });
 
 describe('tablePlans and hotKeys', () => {
   it('spreads each table part over the partitions its write units need', () => {
-    const withInputs = tablePlans({ ...inputs, eventPutWru: 2.5, pageWru: 0.5, hourlyRollupWru: 1, customerDayRollupWru: 0.5, minMaxWru: 0.5 });
+    const withInputs = tablePlans({ ...inputs, eventPutWru: 2.5, pageWru: 0.5, hourlyRollupWru: 1, customerDayRollupWru: 0.5 });
     expect(withInputs.map((plan) => plan.table)).toEqual(['Events', 'Rollups']);
     expect(withInputs[0]!.writeUnitsPerSecond).toBeCloseTo(300_000, 6);
     expect(withInputs[0]!.partitionsForThroughput).toBe(300);
-    expect(withInputs[1]!.writeUnitsPerSecond).toBeCloseTo(200_000, 6);
+    expect(withInputs[1]!.writeUnitsPerSecond).toBeCloseTo(150_000, 6);
   });
 
   it('stores event items and their pages, each item with its overhead', () => {
@@ -95,16 +95,14 @@ describe('tablePlans and hotKeys', () => {
     expect(hotKeys({ ...inputs, pageWru: 1 })[0]!.shardsNeeded).toBe(256);
   });
 
-  it('splits the MIN/MAX units between hourly and customer-day keys in proportion to their ADDs', () => {
+  it('puts the rollup units of each granularity on its own keys, sharded to stay under the partition limit', () => {
     const [, hourly, customerDay] = hotKeys(inputs);
-    const { hourlyRollupWru, customerDayRollupWru, minMaxWru } = inputs;
-    expect(hourly!.writeUnitsPerSecond + customerDay!.writeUnitsPerSecond).toBeCloseTo(100_000 * (hourlyRollupWru + customerDayRollupWru + minMaxWru), 6);
-    expect((hourly!.writeUnitsPerSecond / 100_000 - hourlyRollupWru) / (customerDay!.writeUnitsPerSecond / 100_000 - customerDayRollupWru)).toBeCloseTo(
-      hourlyRollupWru / customerDayRollupWru,
-      6,
-    );
-    expect(hourly!.shardsNeeded).toBe(256);
-    expect(customerDay!.shardsNeeded).toBe(128);
+    expect(hourly!.writeUnitsPerSecond).toBeCloseTo(100_000 * inputs.hourlyRollupWru, 6);
+    expect(customerDay!.writeUnitsPerSecond).toBeCloseTo(100_000 * inputs.customerDayRollupWru, 6);
+    for (const key of [hourly!, customerDay!]) {
+      expect(key.writeUnitsPerSecond / key.shardsNeeded).toBeLessThanOrEqual(700);
+      expect(key.writeUnitsPerSecond / (key.shardsNeeded / 2)).toBeGreaterThan(700);
+    }
   });
 });
 
@@ -116,10 +114,10 @@ describe('hotItems', () => {
     expect(customerDay!.eventsPerSecond).toBeCloseTo(13_000, 6);
     expect(customerDay!.transactionsPerSecond).toBe(140);
     expect(customerDay!.offeredLoad).toBeCloseTo(7, 6);
-    // 30% of them on one hourly item: 390 events per batch need 4 transactions.
-    expect(hourly!.eventsPerSecond).toBeCloseTo(3_900, 6);
-    expect(hourly!.transactionsPerSecond).toBe(40);
-    expect(hourly!.offeredLoad).toBeCloseTo(2, 6);
+    // All of them on its customer-hour item, which holds its dimension combinations: as hot.
+    expect(hourly!.eventsPerSecond).toBeCloseTo(13_000, 6);
+    expect(hourly!.transactionsPerSecond).toBe(140);
+    expect(hotItems({ ...inputs, hotHourlyItemShareOfCustomer: 0.3 })[1]!.transactionsPerSecond).toBe(40);
   });
 });
 
@@ -171,8 +169,8 @@ describe('monthlyBill', () => {
   it('scales the per-million cost to the month and is dominated by DynamoDB writes', () => {
     const bill = monthlyBill(inputs);
     const writes = bill.lines.find((line) => line.component === 'DynamoDB writes')!.dollars;
-    const { eventPutWru, pageWru, hourlyRollupWru, customerDayRollupWru, minMaxWru } = inputs;
-    expect(writeUnitsPerEvent(inputs)).toBeCloseTo(eventPutWru + pageWru + hourlyRollupWru + customerDayRollupWru + minMaxWru, 10);
+    const { eventPutWru, pageWru, hourlyRollupWru, customerDayRollupWru } = inputs;
+    expect(writeUnitsPerEvent(inputs)).toBeCloseTo(eventPutWru + pageWru + hourlyRollupWru + customerDayRollupWru, 10);
     expect(writes).toBeCloseTo(1_000 * writeUnitsPerEvent(inputs) * 0.625, 6);
     expect(writes / bill.total).toBeGreaterThan(0.5);
   });
