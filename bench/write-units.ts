@@ -58,8 +58,6 @@ export const WRITE_CATEGORIES = [
   'hourlyRollupAdd',
   'dailyRollupAdd',
   'cancelledTransaction',
-  'minMaxUpdate',
-  'minMaxConditionFailed',
   'otherWrite',
 ] as const;
 export type WriteCategory = (typeof WRITE_CATEGORIES)[number];
@@ -67,11 +65,9 @@ export type WriteCategory = (typeof WRITE_CATEGORIES)[number];
 export const WRITE_CATEGORY_LABELS: Record<WriteCategory, string> = {
   eventPut: 'event Put (transactional)',
   eventPage: 'event page Put (transactional)',
-  hourlyRollupAdd: 'hourly rollup ADD (transactional)',
-  dailyRollupAdd: 'customer-day rollup ADD (transactional)',
+  hourlyRollupAdd: 'customer-hour (and combination) rollup updates (transactional)',
+  dailyRollupAdd: 'customer-day rollup updates (transactional)',
   cancelledTransaction: 'cancelled transaction attempts (upper bound)',
-  minMaxUpdate: 'MIN/MAX conditional updates applied',
-  minMaxConditionFailed: 'MIN/MAX updates whose condition failed',
   otherWrite: 'other writes',
 };
 
@@ -141,12 +137,9 @@ export class WriteUnitLedger {
     }
   }
 
+  /** Single UpdateItems (the consumer sends them only to flag conflicts) cost 1 WRU per started KB, also when their condition fails. */
   update(input: UpdateCommandInput, outcome: 'applied' | 'conditionFailed'): void {
-    const isRollup = input.TableName === this.tables.rollups;
-    const size = this.sizeOfUpdate(input, new Map());
-    if (outcome === 'conditionFailed') return this.add(isRollup ? 'minMaxConditionFailed' : 'otherWrite', 1);
-    const category = !isRollup ? 'otherWrite' : input.ConditionExpression ? 'minMaxUpdate' : this.rollupCategory(input);
-    this.add(category, writeUnits(size));
+    this.add('otherWrite', outcome === 'conditionFailed' ? 1 : writeUnits(this.sizeOfUpdate(input, new Map())));
   }
 
   /** Event and rollup items are below 4 KB, so every key read costs the minimum: 0.5, or 1 strongly consistent (pages are read by Query, not here). */

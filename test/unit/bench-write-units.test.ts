@@ -64,13 +64,30 @@ describe('WriteUnitLedger', () => {
     expect(ledger.totals().pages).toEqual({ items: 0, bytes: 0 });
   });
 
-  it('charges conditional MIN/MAX updates 1 unit whether or not their condition held', () => {
+  it('charges single updates as other writes, 1 unit also when their condition failed', () => {
     const ledger = new WriteUnitLedger(tables);
-    const update = { TableName: 'rollups', Key: { pk: 'RH#x', sk: 'y' }, UpdateExpression: 'SET #min = :value', ConditionExpression: 'c', ExpressionAttributeValues: { ':value': 1 } };
+    const update = { TableName: 'events', Key: { pk: 'EV#x', sk: 'EVENT' }, UpdateExpression: 'SET flag = :value', ConditionExpression: 'c', ExpressionAttributeValues: { ':value': 1 } };
     ledger.update(update, 'applied');
     ledger.update(update, 'conditionFailed');
-    expect(ledger.totals().writeUnits).toMatchObject({ minMaxUpdate: 1, minMaxConditionFailed: 1 });
-    expect(ledger.totals().writeRequests).toMatchObject({ minMaxUpdate: 1, minMaxConditionFailed: 1 });
+    expect(ledger.totals().writeUnits).toMatchObject({ otherWrite: 2 });
+    expect(ledger.totals().writeRequests).toMatchObject({ otherWrite: 2 });
+  });
+
+  it('charges a rollup update by the whole item, the larger of before and after', () => {
+    const ledger = new WriteUnitLedger(tables);
+    const update = rollupAdd('RH#a#m#2026-11-20#0');
+    const id = `${String(update.Update!.Key!.pk)} ${String(update.Update!.Key!.sk)}`;
+    expect(ledger.rollupKeysOf({ TransactItems: [eventPut('1'), update] })).toEqual([{ table: 'rollups', key: update.Update!.Key }]);
+    ledger.transaction({ TransactItems: [update] }, 'committed', new Map([[id, 1500]]));
+    // The item after this one shrank (it cannot, but the rule is the larger of both): still 2 KB.
+    ledger.transaction({ TransactItems: [update] }, 'committed', new Map([[id, 300]]));
+    expect(ledger.totals().writeUnits.hourlyRollupAdd).toBe(2 * 2 + 2 * 2);
+  });
+
+  it('charges a strongly consistent read twice the units of an eventually consistent one', () => {
+    const ledger = new WriteUnitLedger(tables);
+    ledger.batchGet({ RequestItems: { rollups: { Keys: [{ pk: 'a', sk: 'b' }], ConsistentRead: true } } });
+    expect(ledger.totals().readUnits).toBe(1);
   });
 
   it('charges half a read unit per key read with BatchGetItem', () => {
