@@ -14,6 +14,16 @@ const ddb = testDocumentClient();
 const configStore = testConfigStore();
 const START = Date.UTC(2026, 9, 30, 20);
 
+/** Creates the account's meter and the consumer that stores its events. */
+async function consumerFor(accountId: string) {
+  await configStore.createMeter(accountId, { meterApiName: 'api-calls', displayName: 'API', label: 'api-calls', type: 'SUM_OF_ALL_USAGE', dimensions: [] }, Date.now());
+  return {
+    accounts: new AccountConfigCache((id) => configStore.loadAccountConfiguration(id)),
+    writer: new EventWriter(ddb, { events: testTables.Events, rollups: testTables.Rollups }, { retentionDays: 90 }),
+    log: new Logger({ logLevel: 'SILENT' }),
+  };
+}
+
 describe('raw event listing on DynamoDB Local', () => {
   const accountId = uniqueAccountId('raw');
   const events: QueuedEvent[] = Array.from({ length: 23 }, (_, index) =>
@@ -26,12 +36,7 @@ describe('raw event listing on DynamoDB Local', () => {
   );
 
   beforeAll(async () => {
-    await configStore.createMeter(accountId, { meterApiName: 'api-calls', displayName: 'API', label: 'api-calls', type: 'SUM_OF_ALL_USAGE', dimensions: [] }, Date.now());
-    const deps = {
-      accounts: new AccountConfigCache((id) => configStore.loadAccountConfiguration(id)),
-      writer: new EventWriter(ddb, { events: testTables.Events, rollups: testTables.Rollups }, { retentionDays: 90 }),
-      log: new Logger({ logLevel: 'SILENT' }),
-    };
+    const deps = await consumerFor(accountId);
     await consumeBatch([sqsRecord(messageBody(accountId, events, 1_000))], deps);
   });
 
@@ -94,12 +99,7 @@ describe('raw event listing on DynamoDB Local', () => {
 describe('raw event paging while events keep arriving', () => {
   it('returns every event that existed when paging began exactly once, in order', async () => {
     const accountId = uniqueAccountId('raw-live');
-    await configStore.createMeter(accountId, { meterApiName: 'api-calls', displayName: 'API', label: 'api-calls', type: 'SUM_OF_ALL_USAGE', dimensions: [] }, Date.now());
-    const deps = {
-      accounts: new AccountConfigCache((id) => configStore.loadAccountConfiguration(id)),
-      writer: new EventWriter(ddb, { events: testTables.Events, rollups: testTables.Rollups }, { retentionDays: 90 }),
-      log: new Logger({ logLevel: 'SILENT' }),
-    };
+    const deps = await consumerFor(accountId);
     const time = (index: number) => START + index * 1_800_000;
     const before = Array.from({ length: 30 }, (_, index) => queuedEvent({ meterValue: index, meterTimeInMillis: time(index * 2) }));
     await consumeBatch([sqsRecord(messageBody(accountId, before))], deps);
@@ -134,12 +134,7 @@ describe('raw event listing from several pages of one hour', () => {
   const query: RawEventQuery = { accountId, meterApiName: 'api-calls', fromMillis: HOUR, toMillis: HOUR + 2 * 86_400_000, ascending: true, limit: 3 };
 
   beforeAll(async () => {
-    await configStore.createMeter(accountId, { meterApiName: 'api-calls', displayName: 'API', label: 'api-calls', type: 'SUM_OF_ALL_USAGE', dimensions: [] }, Date.now());
-    const deps = {
-      accounts: new AccountConfigCache((id) => configStore.loadAccountConfiguration(id)),
-      writer: new EventWriter(ddb, { events: testTables.Events, rollups: testTables.Rollups }, { retentionDays: 90 }),
-      log: new Logger({ logLevel: 'SILENT' }),
-    };
+    const deps = await consumerFor(accountId);
     for (const batch of [first, second, nextDay]) await consumeBatch([sqsRecord(messageBody(accountId, batch, 1_000))], deps);
   });
 
@@ -187,12 +182,7 @@ describe('raw event listing from several pages of one hour', () => {
 
   it('leaves out an entry whose event item is gone (expired)', async () => {
     const gone = uniqueAccountId('raw-gone');
-    await configStore.createMeter(gone, { meterApiName: 'api-calls', displayName: 'API', label: 'api-calls', type: 'SUM_OF_ALL_USAGE', dimensions: [] }, Date.now());
-    const deps = {
-      accounts: new AccountConfigCache((id) => configStore.loadAccountConfiguration(id)),
-      writer: new EventWriter(ddb, { events: testTables.Events, rollups: testTables.Rollups }, { retentionDays: 90 }),
-      log: new Logger({ logLevel: 'SILENT' }),
-    };
+    const deps = await consumerFor(gone);
     await consumeBatch([sqsRecord(messageBody(gone, first, 1_000))], deps);
     await ddb.send(new DeleteCommand({ TableName: testTables.Events, Key: eventKey(gone, 'api-calls', first[1]!.eventId) }));
     expect(await values({ ...query, accountId: gone, limit: 10 })).toEqual([[0, 40, 50]]);
