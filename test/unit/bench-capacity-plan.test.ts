@@ -60,7 +60,7 @@ describe('servicePlan', () => {
     expect(plan.sqsMessagesPerSecond).toBe(1_000);
   });
 
-  it('needs more consumers when the MIN/MAX step sends more requests per event', () => {
+  it('needs more consumers when the rollup reads take more requests per event', () => {
     expect(servicePlan({ ...inputs, rollupReadsPerEvent: 0.05 }).consumerConcurrency).toBeGreaterThan(servicePlan(inputs).consumerConcurrency);
   });
 });
