@@ -53,18 +53,18 @@ export interface PlanInputs {
 }
 
 /**
- * The handler work measured on one core (bench/RESULTS.md, section 3: 0.34 ms + 10.0 µs per event)
+ * The handler work measured on one core (bench/RESULTS.md, section 3: 0.04 ms + 3.3 µs per event)
  * as the cost section prices it on a 512 MB Lambda, with the same estimated SendMessageBatch round trip.
  */
 const SQS_SEND_ROUND_TRIP_MILLIS = 20;
-const INGEST_ON_LAMBDA = ingestDurationOnLambda({ fixedMillis: 0.34, millisPerEvent: 0.01 }, INGEST_MEMORY_MB, SQS_SEND_ROUND_TRIP_MILLIS);
+const INGEST_ON_LAMBDA = ingestDurationOnLambda({ fixedMillis: 0.04, millisPerEvent: 0.0033 }, INGEST_MEMORY_MB, SQS_SEND_ROUND_TRIP_MILLIS);
 
 /** Defaults: the targets, the full run of bench/RESULTS.md, and AWS latencies as assumptions. */
 export const DEFAULT_PLAN_INPUTS: PlanInputs = {
   peakEventsPerSecond: 100_000,
   eventsPerMonth: 1_000_000_000,
   eventsPerRequest: 100,
-  // 21.2 ms + 34.6 µs per event: 25 ms for a request of 100 events (section 4, "Lambda ingest").
+  // 20.1 ms + 11.4 µs per event: 21 ms for a request of 100 events (section 4, "Lambda ingest").
   ingestFixedMillis: INGEST_ON_LAMBDA.fixedMillis,
   ingestMillisPerEvent: INGEST_ON_LAMBDA.millisPerEvent,
   eventsPerConsumerBatch: 100 * 100,
@@ -83,7 +83,7 @@ export const DEFAULT_PLAN_INPUTS: PlanInputs = {
   // and kept out of them, and the rollup items too, so the guards hold on the first try.
   readUnitsPerEvent: 0.73,
   storedEventReadRru: 0.5,
-  eventItemBytes: 306,
+  eventItemBytes: 263,
   pagesPerEvent: 0.02,
   pageBytesPerEvent: 29.3,
   transactionMillis: 50,

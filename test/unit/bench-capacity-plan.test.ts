@@ -52,9 +52,9 @@ describe('servicePlan', () => {
   it('derives API requests, Lambda concurrency and SQS messages from the peak rate', () => {
     const plan = servicePlan(inputs);
     expect(plan.apiRequestsPerSecond).toBe(1_000);
-    // 1,000 requests/s of 21.2 ms + 100 x 34.6 µs.
-    expect(plan.ingestConcurrency).toBe(25);
-    expect(plan.singleEventIngestConcurrency).toBe(2_121);
+    // 1,000 requests/s of 20.1 ms + 100 x 11.4 µs.
+    expect(plan.ingestConcurrency).toBe(22);
+    expect(plan.singleEventIngestConcurrency).toBe(2_015);
     expect(plan.consumerConcurrency).toBe(Math.ceil(100_000 / consumerEventsPerSecond(inputs)));
     expect(plan.consumerMaxConcurrencySetting).toBeGreaterThanOrEqual(plan.consumerConcurrency * 1.5);
     expect(plan.sqsMessagesPerSecond).toBe(1_000);
