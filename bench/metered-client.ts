@@ -1,12 +1,12 @@
 import {
   BatchGetCommand,
-  GetCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import type { ConsumedCapacity } from '@aws-sdk/client-dynamodb';
-import { cancellationReasons, isConditionFailure } from '../functions/store/dynamo.js';
+import { BATCH_GET_LIMIT, batchGetItems, cancellationReasons, isConditionFailure } from '../functions/store/dynamo.js';
+import { chunks, DEFAULT_BACKOFF, sleep } from '../functions/store/retry.js';
 import { itemSizeBytes, type WriteUnitLedger } from './write-units.js';
 
 /**
@@ -16,9 +16,12 @@ import { itemSizeBytes, type WriteUnitLedger } from './write-units.js';
  */
 async function storedSizes(ddb: DynamoDBDocumentClient, keys: readonly { table: string; key: Record<string, unknown> }[]) {
   const sizes = new Map<string, number>();
-  for (const { table, key } of keys) {
-    const { Item } = await ddb.send(new GetCommand({ TableName: table, Key: key }));
-    sizes.set(`${String(key.pk)} ${String(key.sk)}`, Item ? itemSizeBytes(Item) : 0);
+  const id = (key: Record<string, unknown>) => `${String(key.pk)} ${String(key.sk)}`;
+  for (const chunk of chunks(keys, BATCH_GET_LIMIT)) {
+    const table = chunk[0]!.table;
+    const { items } = await batchGetItems(ddb, table, { [table]: { Keys: chunk.map(({ key }) => key) } }, { backoff: DEFAULT_BACKOFF, sleep });
+    // An item read back is sized; a key missing here falls back to the update's own image.
+    for (const item of items) sizes.set(id(item), itemSizeBytes(item));
   }
   return sizes;
 }

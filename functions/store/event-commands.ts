@@ -1,4 +1,4 @@
-import type { BatchGetCommandInput, TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { keyString, type PlannedEvent, type RollupDelta, type TransactionPlan } from '../domain/consumption.js';
 import { encodePageEntries, type EventPage } from '../domain/event-pages.js';
 import { countersOf, storedCounters } from '../domain/rollup-items.js';
@@ -173,25 +173,6 @@ export function buildRollupUpdate(
     ExpressionAttributeValues: values,
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
   };
-}
-
-/**
- * Reads which of a batch's events are stored already, before any transaction: a transaction that
- * holds one stored event is cancelled whole (and charged), so finding duplicates first keeps
- * redeliveries from costing a cancelled transaction each. Eventually consistent is enough: an
- * event stored a moment ago and missed here still fails its Put's condition.
- */
-export function buildReadStoredEvents(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
-  return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })) } } };
-}
-
-/**
- * Reads the rollup items a batch will write, so its transactions carry the right guards the first
- * time. Eventually consistent, at half the price: a copy a moment stale costs at most a cancelled
- * attempt, and a wrong guess is never wrong data, since every guard is checked by DynamoDB.
- */
-export function buildReadRollups(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
-  return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })) } } };
 }
 
 /** The stored event stays counted once; the flag tells its owner the id was reused with other data. */

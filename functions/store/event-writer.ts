@@ -1,11 +1,4 @@
-import {
-  BatchGetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type BatchGetCommandInput,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { keyString, packTransactions, placeSlots, rollupDeltas, type PlannedEvent, type TransactionPlan } from '../domain/consumption.js';
@@ -14,12 +7,10 @@ import { eventPages } from '../domain/event-pages.js';
 import {
   buildEventTransaction,
   buildFlagConflict,
-  buildReadRollups,
-  buildReadStoredEvents,
   rollupItemGroups,
   type DataTables,
 } from './event-commands.js';
-import { cancellationReasons, isConditionFailure } from './dynamo.js';
+import { BATCH_GET_LIMIT, batchGetItems, buildBatchRead, cancellationReasons, isConditionFailure } from './dynamo.js';
 import {
   backoffDelay,
   chunks,
@@ -58,7 +49,6 @@ export interface EventWriterOptions {
   readonly newPageId?: () => string;
 }
 
-const BATCH_GET_LIMIT = 100;
 
 /**
  * Writes planned events exactly once: events found stored by a read first are duplicates; each
@@ -181,8 +171,9 @@ export class EventWriter {
   }
 
   /**
-   * The rollup items the events' targets name, as stored now, but those in `skip`; an unread item is
-   * left out, which means "assume it is absent" and costs at most a cancelled attempt.
+   * The rollup items the events' targets name, as stored now, but those in `skip`. They tell the
+   * transactions which guards to carry; eventually consistent, because a copy a moment stale costs
+   * at most a cancelled attempt and never wrong data: DynamoDB checks every guard.
    */
   private async readRollups(
     events: readonly PlannedEvent[],
@@ -192,36 +183,30 @@ export class EventWriter {
     for (const event of events) {
       for (const target of event.rollups) if (!skip.has(keyString(target))) keys.set(keyString(target), { pk: target.pk, sk: target.sk });
     }
-    const found = new Map<string, Record<string, unknown> | undefined>([...keys.keys()].map((key) => [key, undefined]));
-    await forEachLimited(chunks([...keys.values()], BATCH_GET_LIMIT), this.concurrency, async (chunk) => {
-      const input = buildReadRollups(this.tables.rollups, chunk);
-      for (const item of await this.batchGet(input.RequestItems!, this.tables.rollups)) found.set(keyString(item as { pk: string; sk: string }), item);
-    });
-    return found;
+    return this.readItems(this.tables.rollups, [...keys.values()]);
   }
 
-  /** The stored items among the events' keys; a key left unread counts as absent, which is always safe. */
-  private async readStoredEvents(events: readonly PlannedEvent[]): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    await forEachLimited(chunks(events, BATCH_GET_LIMIT), this.concurrency, async (chunk) => {
-      const input = buildReadStoredEvents(this.tables.events, chunk.map((planned) => planned.key));
-      for (const item of await this.batchGet(input.RequestItems!, this.tables.events)) found.set(keyString(item as { pk: string; sk: string }), item);
-    });
-    return found;
+  /**
+   * Which of a batch's events are stored already, before any transaction: a transaction that holds
+   * one stored event is cancelled whole (and charged), so finding duplicates first keeps
+   * redeliveries from costing a cancelled transaction each. Eventually consistent is enough: an
+   * event stored a moment ago and missed here still fails its Put's condition.
+   */
+  private readStoredEvents(events: readonly PlannedEvent[]): Promise<Map<string, Record<string, unknown> | undefined>> {
+    return this.readItems(this.tables.events, events.map((planned) => planned.key));
   }
 
-  /** BatchGetItem with UnprocessedKeys retried while the budget lasts; what stays unread is left out. */
-  private async batchGet(requestItems: NonNullable<BatchGetCommandInput['RequestItems']>, table: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let request: BatchGetCommandInput['RequestItems'] = requestItems;
-    for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
-      const result: BatchGetCommandOutput = await this.ddb.send(new BatchGetCommand({ RequestItems: request }));
-      items.push(...(result.Responses?.[table] ?? []));
-      request = result.UnprocessedKeys;
-      if (attempt >= this.backoff.maxAttempts) break;
-      if (request && Object.keys(request).length > 0) await this.sleep(backoffDelay(this.backoff, attempt, this.random));
-    }
-    return items;
+  /**
+   * Items by keyString, every key present: undefined when absent, or when it stayed unread after the
+   * retry budget, which callers treat as absent (always safe: the transactions' conditions decide).
+   */
+  private async readItems(table: string, keys: readonly { pk: string; sk: string }[]): Promise<Map<string, Record<string, unknown> | undefined>> {
+    const found = new Map<string, Record<string, unknown> | undefined>(keys.map((key) => [keyString(key), undefined]));
+    await forEachLimited(chunks(keys, BATCH_GET_LIMIT), this.concurrency, async (chunk) => {
+      const { items } = await batchGetItems(this.ddb, table, buildBatchRead(table, chunk), { backoff: this.backoff, sleep: this.sleep, random: this.random });
+      for (const item of items) found.set(keyString(item as { pk: string; sk: string }), item);
+    });
+    return found;
   }
 
   /** True when the update was applied or had nothing to change; false when it kept failing. */

@@ -1,8 +1,6 @@
 import {
-  BatchGetCommand,
   GetCommand,
   QueryCommand,
-  type BatchGetCommandInput,
   type DynamoDBDocumentClient,
   type GetCommandInput,
   type QueryCommandInput,
@@ -10,7 +8,8 @@ import {
 import { MAX_TRANSACTION_ACTIONS } from '../domain/consumption.js';
 import { decodePageEntries, type EventPageEntry } from '../domain/event-pages.js';
 import { DAY_MILLIS, eventKey, eventPageHourPrefix, eventPagePartition, pad13, parseEventKey } from './data-keys.js';
-import { backoffDelay, chunks, DEFAULT_BACKOFF, forEachLimited, sleep } from './retry.js';
+import { BATCH_GET_LIMIT, batchGetItems, buildBatchRead } from './dynamo.js';
+import { chunks, DEFAULT_BACKOFF, forEachLimited, sleep } from './retry.js';
 
 /** A raw event as stored: what was ingested, when, and what became of it. */
 export interface RawEvent {
@@ -99,11 +98,6 @@ export function buildEventPageDayQuery(
 
 export function buildGetRawEvent(table: string, accountId: string, meterApiName: string, eventId: string): GetCommandInput {
   return { TableName: table, Key: eventKey(accountId, meterApiName, eventId) };
-}
-
-/** The event items behind listed page entries; keys must be distinct (BatchGetItem refuses repeats). */
-export function buildReadListedEvents(table: string, keys: readonly { pk: string; sk: string }[]): BatchGetCommandInput {
-  return { RequestItems: { [table]: { Keys: keys.map(({ pk, sk }) => ({ pk, sk })) } } };
 }
 
 /** Meter and event id come from the item's key, which holds them. */
@@ -208,7 +202,6 @@ async function listPageEntries(
   return { entries };
 }
 
-const BATCH_GET_LIMIT = 100;
 
 /**
  * The event items of listed entries, in the entries' order. An entry whose item is gone (expired)
@@ -225,14 +218,9 @@ export async function readListedEvents(
   const distinct = [...new Map(entries.map((entry) => [keyOf(entry).pk, keyOf(entry)])).values()];
   const items = new Map<string, Record<string, unknown>>();
   await forEachLimited(chunks(distinct, BATCH_GET_LIMIT), 4, async (keys) => {
-    let request: BatchGetCommandInput['RequestItems'] = buildReadListedEvents(table, keys).RequestItems;
-    for (let attempt = 1; request && Object.keys(request).length > 0; attempt++) {
-      if (attempt > DEFAULT_BACKOFF.maxAttempts) throw new Error('raw event items stayed unprocessed; retry the listing');
-      if (attempt > 1) await sleep(backoffDelay(DEFAULT_BACKOFF, attempt - 1));
-      const result = await ddb.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of result.Responses?.[table] ?? []) items.set(item.pk as string, item);
-      request = result.UnprocessedKeys;
-    }
+    const read = await batchGetItems(ddb, table, buildBatchRead(table, keys), { backoff: DEFAULT_BACKOFF, sleep });
+    if (!read.complete) throw new Error('raw event items stayed unprocessed; retry the listing');
+    for (const item of read.items) items.set(item.pk as string, item);
   });
   return entries.flatMap((entry) => {
     const item = items.get(keyOf(entry).pk);

@@ -5,18 +5,17 @@ import { indexAccountConfiguration } from '../../functions/store/account-config-
 import {
   buildEventTransaction,
   buildFlagConflict,
-  buildReadStoredEvents,
   eventItem,
   eventPageItem,
 } from '../../functions/store/event-commands.js';
 import {
   buildEventPageDayQuery,
-  buildReadListedEvents,
   dayPartitions,
   isPositionOf,
   pageSortKeyBounds,
   toRawEvent,
 } from '../../functions/store/raw-events.js';
+import { buildBatchRead } from '../../functions/store/dynamo.js';
 import { buildRollupQueries, partitionPeriods } from '../../functions/store/rollup-reader.js';
 import { rollupGranularityFor } from '../../functions/store/usage-rows.js';
 import { bucketGrid } from '../../functions/domain/buckets.js';
@@ -130,10 +129,10 @@ describe('event items', () => {
   });
 });
 
-describe('buildReadStoredEvents', () => {
-  it('reads whole event items by key, eventually consistent', () => {
+describe('buildBatchRead', () => {
+  it('reads whole items of one table by key, eventually consistent', () => {
     const keys = [{ pk: 'EV#a#m#1', sk: 'EVENT' }];
-    expect(buildReadStoredEvents('events', keys)).toEqual({ RequestItems: { events: { Keys: keys } } });
+    expect(buildBatchRead('events', keys)).toEqual({ events: { Keys: keys } });
   });
 });
 
@@ -208,11 +207,6 @@ describe('raw event reads', () => {
     const ascending = buildEventPageDayQuery('t', { ...query, ascending: true }, day, 4, { resumeAt: '15#x', exclusiveStartKey: { pk: 'p', sk: 's' } });
     expect(ascending.ExpressionAttributeValues).toMatchObject({ ':from': '15#x', ':to': `23#${pad(Date.UTC(2026, 0, 2) - 1)}$` });
     expect(ascending.ExclusiveStartKey).toEqual({ pk: 'p', sk: 's' });
-  });
-
-  it('read listed event items by key', () => {
-    const keys = [{ pk: 'EV#a#m#1', sk: 'EVENT' }];
-    expect(buildReadListedEvents('t', keys)).toEqual({ RequestItems: { t: { Keys: keys } } });
   });
 
   it('accept only positions of this account, meter and range', () => {
